@@ -1,0 +1,119 @@
+# One Makefile for the kernel, the user programs, mkfs and the tests.
+#   make qemu      build everything and boot to the shell (CPUS=n harts, default 3)
+#   make qemu-gdb  same, waiting for gdb on the port printed
+#   make test      host unit tests, then the in-guest suites
+#   make bench     in-guest benchmarks
+#   make format    clang-format every C file
+
+K = kernel
+U = user
+CPUS ?= 3
+
+TOOLPREFIX ?= riscv64-unknown-elf-
+CC = $(TOOLPREFIX)gcc
+AS = $(TOOLPREFIX)as
+LD = $(TOOLPREFIX)ld
+OBJCOPY = $(TOOLPREFIX)objcopy
+OBJDUMP = $(TOOLPREFIX)objdump
+STRIP = $(TOOLPREFIX)strip
+QEMU = qemu-system-riscv64
+HOSTCC ?= cc
+
+CFLAGS = -std=gnu11 -Wall -Werror -O2 -fno-omit-frame-pointer -ggdb -gdwarf-2
+CFLAGS += -march=rv64gc -mabi=lp64d -mcmodel=medany -mno-relax
+CFLAGS += -ffreestanding -fno-common -nostdlib -fno-builtin -fno-stack-protector
+CFLAGS += -fno-tree-loop-distribute-patterns -fno-pie -no-pie -MD -I.
+ASFLAGS = $(CFLAGS) -D__ASSEMBLER__
+LDFLAGS = -z max-page-size=4096 --no-warn-rwx-segments
+
+# ---------------------------------------------------------------- kernel
+KSRCS = $(wildcard $K/*.c $K/vm/*.c) $(wildcard $K/*.S)
+KOBJS = $(patsubst %.S,%.o,$(patsubst %.c,%.o,$(KSRCS)))
+
+$K/kernel: $(KOBJS) $K/kernel.ld
+	$(LD) $(LDFLAGS) -T $K/kernel.ld -o $@ $(KOBJS)
+	$(OBJDUMP) -S $@ > $K/kernel.asm
+
+$K/%.o: $K/%.S
+	$(CC) $(ASFLAGS) -c -o $@ $<
+
+# ---------------------------------------------------------------- user
+# Every user/NAME.c that defines main becomes /NAME in the image; the other
+# user/*.c files (and usys.S) form the user library linked into each program.
+USRCS = $(wildcard $U/*.c)
+OPENPAREN := (
+UPROG_SRCS = $(shell grep -lE '^([A-Za-z_].*[[:space:]*])?main[[:space:]]*[$(OPENPAREN)]' $(USRCS) /dev/null)
+ULIB_SRCS = $(filter-out $(UPROG_SRCS),$(USRCS))
+ULIB = $(ULIB_SRCS:.c=.o) $U/usys.o
+UPROGS = $(patsubst $U/%.c,$U/_%,$(UPROG_SRCS))
+
+$U/_%: $U/%.o $(ULIB) $U/user.ld
+	$(LD) $(LDFLAGS) -T $U/user.ld -o $@ $< $(ULIB)
+
+$U/%.o: $U/%.S
+	$(CC) $(ASFLAGS) -c -o $@ $<
+
+# ---------------------------------------------------------------- images
+mkfs/mkfs: mkfs/mkfs.c $K/fs.h $K/param.h $K/stat.h $K/types.h
+	$(HOSTCC) -Wall -Werror -O2 -I. -o $@ mkfs/mkfs.c
+
+# Programs go into the image without debug information (the image is only
+# FSSIZE blocks); the unstripped user/_NAME files stay for gdb.
+fs.img: mkfs/mkfs README.md $(UPROGS)
+	rm -rf $U/stripped && mkdir -p $U/stripped
+	for p in $(UPROGS); do $(STRIP) -o $U/stripped/$${p#$U/_} $$p; done
+	cp README.md $U/stripped/README
+	mkfs/mkfs fs.img $U/stripped/*
+
+# The swap device: twice the RAM, sparse, so it costs no disk space.
+swap.img:
+	truncate -s 256M swap.img
+
+-include $K/*.d $K/vm/*.d $U/*.d
+
+.PRECIOUS: $U/%.o
+
+# ---------------------------------------------------------------- running
+QEMUOPTS = -machine virt -bios default -kernel $K/kernel -m 128M -smp $(CPUS) -nographic
+QEMUOPTS += -global virtio-mmio.force-legacy=false
+QEMUOPTS += -drive file=fs.img,if=none,format=raw,id=x0
+QEMUOPTS += -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
+QEMUOPTS += -drive file=swap.img,if=none,format=raw,id=x1
+QEMUOPTS += -device virtio-blk-device,drive=x1,bus=virtio-mmio-bus.1
+
+GDBPORT = $(shell expr `id -u` % 5000 + 25000)
+
+all: $K/kernel fs.img swap.img
+
+deps:
+	@tools/install-deps
+
+qemu: deps
+	$(MAKE) all
+	$(QEMU) $(QEMUOPTS)
+
+.gdbinit: .gdbinit.tmpl
+	sed "s/:1234/:$(GDBPORT)/" < $^ > $@
+
+qemu-gdb: deps .gdbinit
+	$(MAKE) all
+	@echo "*** Now run 'gdb-multiarch' (or riscv64-linux-gnu-gdb) in this directory; port $(GDBPORT)."
+	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
+
+test: deps
+	$(MAKE) all
+	python3 tools/test.py
+
+bench: deps
+	$(MAKE) all
+	python3 tools/bench.py
+
+format:
+	clang-format -i $(wildcard $K/*.[ch] $K/vm/*.[ch] $U/*.[ch] mkfs/*.c tests/host/*.[ch])
+
+clean:
+	rm -f $K/*.o $K/*.d $K/vm/*.o $K/vm/*.d $K/kernel $K/kernel.asm
+	rm -f $U/*.o $U/*.d $U/_* mkfs/mkfs fs.img swap.img .gdbinit
+	rm -rf $U/stripped tests/host/build
+
+.PHONY: all deps qemu qemu-gdb test bench format clean

@@ -1,0 +1,12 @@
+// Mutual exclusion with interrupts off. Held only for short stretches:
+// never across I/O, sleep or a loop over a whole address space.
+#ifndef SPINLOCK_H
+#define SPINLOCK_H
+
+struct spinlock {
+  uint locked;     // 0 free, 1 held (changed only by amoswap)
+  char *name;      // for panics
+  struct cpu *cpu; // holder, for holding() and deadlock reports
+};
+
+#endif

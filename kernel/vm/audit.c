@@ -1,0 +1,125 @@
+// vmaudit(): check the VM invariants of vm.h over every page table and the
+// whole frame table, print each violation, and return how many there are.
+//
+//   I1  refs(frame) == user PTEs mapping it + kernel references
+//   I2  no free frame is mapped; the free list holds exactly the free frames
+//   I3  no PTE is both PTE_COW and writable
+//   I4  every user leaf PTE is PTE_U and maps a FRAME_USER frame
+//   I5  a writable PTE maps a frame nobody else references (refs == 1),
+//       so that a store can never be seen through another mapping
+//
+// To see a consistent picture the audit holds every process's vmlock (in
+// proc-table order, vm.h): every change to a user page table, including
+// building exec's new image and freeing an exiting one, happens under its
+// owner's vmlock. Mapping counts go into a temporary array of pages that
+// is returned before the audit ends.
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/memlayout.h"
+#include "kernel/riscv.h"
+#include "kernel/spinlock.h"
+#include "kernel/proc.h"
+#include "kernel/defs.h"
+#include "kernel/vm/vm.h"
+
+extern struct proc proc[NPROC];
+
+#define COUNTS_PER_PAGE (PGSIZE / sizeof(uint32))
+#define COUNT_PAGES ((NFRAMES + COUNTS_PER_PAGE - 1) / COUNTS_PER_PAGE)
+
+struct audit {
+  uint32 *counts[COUNT_PAGES]; // mappings per frame number
+  struct proc *p;              // whose table is being walked
+  int bad;                     // violations so far
+};
+
+static uint32 *count_of(struct audit *a, uint32 fnum) {
+  return &a->counts[fnum / COUNTS_PER_PAGE][fnum % COUNTS_PER_PAGE];
+}
+
+static void report(struct audit *a, uint64 va, pte_t pte, char *what) {
+  printf("vmaudit: pid %d va %p pte %p: %s\n", a->p->pid, (void *)va, (void *)pte, what);
+  a->bad++;
+}
+
+static void audit_pte(struct audit *a, uint64 va, pte_t pte) {
+  if (!(pte & PTE_V)) {
+    if (pte != PTE_GUARD)
+      report(a, va, pte, "unknown non-present PTE");
+    return;
+  }
+  if ((pte & PTE_COW) && (pte & PTE_W))
+    report(a, va, pte, "COW PTE is writable (I3)");
+  if (!(pte & PTE_U))
+    report(a, va, pte, "user PTE without PTE_U (I4)");
+  uint64 pa = PTE2PA(pte);
+  if (pa < KERNBASE || pa >= PHYSTOP) {
+    report(a, va, pte, "maps no RAM frame (I4)");
+    return;
+  }
+  struct frame *f = frame_of(PA2KVA(pa));
+  if (frame_is_free(f))
+    report(a, va, pte, "maps a free frame (I2)");
+  else if (!(f->flags & FRAME_USER))
+    report(a, va, pte, "maps a frame not marked FRAME_USER (I4)");
+  if ((pte & PTE_W) && f->refs != 1)
+    report(a, va, pte, "writable but the frame is shared (I5)");
+  (*count_of(a, frame_number(f)))++;
+}
+
+static int audit_leaf_table(pte_t *leaf, uint64 va, void *arg) {
+  for (int i = 0; i < 512; i++)
+    if (leaf[i] != 0)
+      audit_pte(arg, va + (uint64)i * PGSIZE, leaf[i]);
+  return 0;
+}
+
+// I1 for every user frame: references equal mappings.
+static void audit_frames(struct audit *a) {
+  for (uint32 i = 0; i < frame_count(); i++) {
+    struct frame *f = &frames[i];
+    uint32 mapped = *count_of(a, i);
+    if ((f->flags & FRAME_USER) && f->refs != mapped) {
+      printf("vmaudit: frame %p has %d references but %d mappings (I1)\n",
+             frame_kva(f), f->refs, mapped);
+      a->bad++;
+    }
+  }
+}
+
+static int alloc_counts(struct audit *a) {
+  for (int i = 0; i < (int)COUNT_PAGES; i++) {
+    if ((a->counts[i] = kalloc()) == 0)
+      return -1;
+    memset(a->counts[i], 0, PGSIZE);
+  }
+  return 0;
+}
+
+static void free_counts(struct audit *a) {
+  for (int i = 0; i < (int)COUNT_PAGES; i++)
+    if (a->counts[i])
+      krelease(a->counts[i]);
+}
+
+int vm_audit(void) {
+  struct audit a = {0};
+  if (alloc_counts(&a) < 0) {
+    free_counts(&a);
+    printf("vmaudit: no memory to run\n");
+    return -1;
+  }
+  for (struct proc *p = proc; p < &proc[NPROC]; p++)
+    acquiresleep(&p->vmlock);
+  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+    a.p = p;
+    if (p->pagetable)
+      for_each_leaf_table(p->pagetable, audit_leaf_table, &a);
+  }
+  audit_frames(&a);
+  a.bad += frame_check_freelist();
+  for (struct proc *p = &proc[NPROC - 1]; p >= proc; p--)
+    releasesleep(&p->vmlock);
+  free_counts(&a);
+  return a.bad;
+}

@@ -1,0 +1,161 @@
+// The frame table: one struct frame (vm.h) per 4 KiB frame of RAM, and the
+// free list threaded through it.
+//
+// Interface:
+//   kalloc()             a frame for kernel data, with one reference
+//   frame_alloc(flags)   the same, for kernel (FRAME_KERNEL) or user
+//                        (FRAME_USER) memory
+//   kretain(kva)         one more reference (another PTE maps it, ...)
+//   krelease(kva)        one reference fewer; at zero the frame is freed
+//   freepages()          frames on the free list now
+//
+// Reference counts are changed with atomic operations and no lock: a COW
+// fault on one hart may release a frame while its sharer's exit releases it
+// on another, and exactly one of them sees the count reach zero. A frame
+// whose count is 1 and which the caller maps is the caller's alone: nobody
+// else can add a reference to it (that would take a mapping or a kernel
+// reference), which is what makes COW reuse-in-place safe (fault.c).
+//
+// The free list is a stack of frame numbers under freelist.lock. Freed
+// frames are filled with junk so that a dangling use shows up quickly.
+// Nothing here needs hardware, so tests/host/test_frame.c runs it on the
+// host with the sanitizers.
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/memlayout.h"
+#include "kernel/riscv.h"
+#include "kernel/spinlock.h"
+#include "kernel/defs.h"
+#include "kernel/vm/vm.h"
+
+struct frame frames[NFRAMES];
+
+static char *ram_base; // kernel address of frame 0
+static uint32 nframes; // frames of RAM covered by the table
+
+static struct {
+  struct spinlock lock; // protects head, nfree, and next/flags of free frames
+  uint32 head;          // first free frame, or NO_FRAME
+  uint32 nfree;
+} freelist;
+
+uint32 frame_number(struct frame *f) {
+  if (f < frames || f >= frames + nframes)
+    panic("frame_number: not a frame");
+  return f - frames;
+}
+
+void *frame_kva(struct frame *f) { return ram_base + (uint64)frame_number(f) * PGSIZE; }
+
+struct frame *frame_of(void *kva) {
+  uint64 off = (char *)kva - ram_base;
+  if ((char *)kva < ram_base || off % PGSIZE != 0 || off / PGSIZE >= nframes)
+    panic("frame_of: not a frame address");
+  return &frames[off / PGSIZE];
+}
+
+uint32 frame_count(void) { return nframes; }
+
+int frame_is_free(struct frame *f) { return (f->flags & FRAME_FREE) != 0; }
+
+uint32 frame_refs(void *kva) {
+  return __atomic_load_n(&frame_of(kva)->refs, __ATOMIC_ACQUIRE);
+}
+
+static void fill_junk(void *kva) {
+  for (uint64 *w = kva, *e = w + PGSIZE / 8; w < e; w++)
+    *w = 0x0101010101010101UL;
+}
+
+static void push_free(struct frame *f) {
+  acquire(&freelist.lock);
+  f->flags = FRAME_FREE;
+  f->next = freelist.head;
+  freelist.head = frame_number(f);
+  freelist.nfree++;
+  release(&freelist.lock);
+}
+
+// Take over RAM [ram_start, ram_end); frames below free_start stay reserved.
+void frame_init(char *ram_start, char *free_start, char *ram_end) {
+  uint64 n = (ram_end - ram_start) / PGSIZE;
+  if (n > NFRAMES || free_start < ram_start || free_start > ram_end)
+    panic("frame_init: bad range");
+  initlock(&freelist.lock, "freelist");
+  ram_base = ram_start;
+  nframes = n;
+  freelist.head = NO_FRAME;
+  freelist.nfree = 0;
+  uint32 first = PGROUNDUP((uint64)(free_start - ram_start)) / PGSIZE;
+  for (uint32 i = 0; i < nframes; i++)
+    frames[i] = (struct frame){.next = NO_FRAME};
+  // Push from the top so that allocation starts with low addresses.
+  for (uint32 i = nframes; i > first; i--) {
+    fill_junk(frame_kva(&frames[i - 1]));
+    push_free(&frames[i - 1]);
+  }
+}
+
+void *frame_alloc(int flags) {
+  acquire(&freelist.lock);
+  if (freelist.head == NO_FRAME) {
+    release(&freelist.lock);
+    return 0;
+  }
+  struct frame *f = &frames[freelist.head];
+  if (!frame_is_free(f) || f->refs != 0)
+    panic("frame_alloc: free list corrupt");
+  freelist.head = f->next;
+  freelist.nfree--;
+  f->next = NO_FRAME;
+  f->flags = flags;
+  __atomic_store_n(&f->refs, 1, __ATOMIC_RELEASE);
+  release(&freelist.lock);
+  return frame_kva(f);
+}
+
+void *kalloc(void) { return frame_alloc(FRAME_KERNEL); }
+
+void kretain(void *kva) {
+  struct frame *f = frame_of(kva);
+  if (__atomic_fetch_add(&f->refs, 1, __ATOMIC_RELAXED) == 0)
+    panic("kretain: frame is not in use");
+}
+
+void krelease(void *kva) {
+  struct frame *f = frame_of(kva);
+  uint32 before = __atomic_fetch_sub(&f->refs, 1, __ATOMIC_ACQ_REL);
+  if (before == 0)
+    panic("krelease: frame is not in use");
+  if (before > 1)
+    return;
+  fill_junk(kva);
+  push_free(f);
+}
+
+int freepages(void) { return __atomic_load_n(&freelist.nfree, __ATOMIC_RELAXED); }
+
+// For vmaudit: every frame on the free list is marked free with no
+// reference, and the list holds exactly the frames marked free.
+// Returns the number of violations, printing each.
+int frame_check_freelist(void) {
+  int bad = 0;
+  uint32 listed = 0, marked = 0;
+  acquire(&freelist.lock);
+  for (uint32 i = freelist.head; i != NO_FRAME && listed <= nframes; i = frames[i].next) {
+    listed++;
+    if (!frame_is_free(&frames[i]) || frames[i].refs != 0) {
+      printf("vmaudit: frame %d on the free list is in use\n", i);
+      bad++;
+    }
+  }
+  for (uint32 i = 0; i < nframes; i++)
+    marked += frame_is_free(&frames[i]);
+  if (listed != marked || listed != freelist.nfree) {
+    printf("vmaudit: free list holds %d frames, %d marked free, count %d\n", listed,
+           marked, freelist.nfree);
+    bad++;
+  }
+  release(&freelist.lock);
+  return bad;
+}

@@ -1,0 +1,133 @@
+// Sv39 page tables and the kernel's half of every address space.
+//
+// The kernel half is three 1 GiB leaf PTEs in the root table (devices at
+// KERNEL_OFFSET, RAM at KERNEL_OFFSET + KERNBASE), supervisor-only and
+// global. uvmcreate() copies them into every new user page table, so a trap
+// or system call never switches satp; the scheduler switches satp only when
+// it starts running a process (kvm_switch_user) and flushes this hart's TLB
+// then. Hence only a hart that is running a process right now can hold
+// stale TLB entries for it.
+//
+// Page-table pages are frames with FRAME_KERNEL; PTEs hold physical
+// addresses, which the kernel reaches at PA2KVA().
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/memlayout.h"
+#include "kernel/riscv.h"
+#include "kernel/spinlock.h"
+#include "kernel/defs.h"
+#include "kernel/vm/vm.h"
+
+pagetable_t kernel_pagetable;
+
+#define KERNEL_HALF 256 // root index of the first kernel-half entry
+#define GIGA(pa) PA2PTE(pa)
+
+void kinit(void) {
+  extern char end[]; // first address after the kernel image (kernel.ld)
+  frame_init(PA2KVA(KERNBASE), end, PA2KVA(PHYSTOP));
+}
+
+void kvminit(void) {
+  kernel_pagetable = kalloc();
+  if (kernel_pagetable == 0)
+    panic("kvminit: out of memory");
+  memset(kernel_pagetable, 0, PGSIZE);
+  uint64 common = PTE_V | PTE_R | PTE_W | PTE_A | PTE_D | PTE_G;
+  kernel_pagetable[PX(2, KERNEL_OFFSET)] = GIGA(0) | common;
+  kernel_pagetable[PX(2, KERNEL_OFFSET + KERNBASE)] = GIGA(KERNBASE) | common | PTE_X;
+}
+
+static uint64 kernel_satp(void) { return MAKE_SATP(KVA2PA(kernel_pagetable)); }
+
+// Switch this hart to the kernel page table. The kernel half is the same in
+// every table and global, so no flush is needed.
+void kvminithart(void) {
+  w_satp(kernel_satp());
+  sfence_vma();
+}
+
+void kvm_switch_kernel(void) { w_satp(kernel_satp()); }
+
+// Enter a process's address space: its user half may have changed since
+// this hart last ran it, so flush everything.
+void kvm_switch_user(pagetable_t pt) {
+  w_satp(MAKE_SATP(KVA2PA(pt)));
+  sfence_vma();
+}
+
+pagetable_t pte_table(pte_t pte) { return PA2KVA(PTE2PA(pte)); }
+
+// The leaf PTE for user address va, or 0 if va >= MAXVA or a table on the
+// way is missing and alloc is 0 (or no frame is left for it).
+pte_t *walk(pagetable_t pt, uint64 va, int alloc) {
+  if (va >= MAXVA)
+    return 0;
+  for (int level = 2; level > 0; level--) {
+    pte_t *pte = &pt[PX(level, va)];
+    if (*pte & PTE_V) {
+      if (*pte & (PTE_R | PTE_W | PTE_X))
+        panic("walk: unexpected superpage in user half");
+      pt = pte_table(*pte);
+      continue;
+    }
+    if (!alloc || (pt = kalloc()) == 0)
+      return 0;
+    memset(pt, 0, PGSIZE);
+    *pte = PA2PTE(KVA2PA(pt)) | PTE_V;
+  }
+  return &pt[PX(0, va)];
+}
+
+// Physical address of the user page at va, or 0 if it is not mapped for
+// user access.
+uint64 walkaddr(pagetable_t pt, uint64 va) {
+  pte_t *pte = walk(pt, va, 0);
+  if (pte == 0 || (*pte & (PTE_V | PTE_U)) != (PTE_V | PTE_U))
+    return 0;
+  return PTE2PA(*pte);
+}
+
+// Map [va, va + size) to physical pa with permissions perm. Returns -1 if
+// a page-table page could not be allocated (what was mapped stays mapped).
+int mappages(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm) {
+  if (size == 0 || va % PGSIZE != 0 || size % PGSIZE != 0)
+    panic("mappages: bad range");
+  for (uint64 off = 0; off < size; off += PGSIZE) {
+    pte_t *pte = walk(pt, va + off, 1);
+    if (pte == 0)
+      return -1;
+    if (*pte & PTE_V)
+      panic("mappages: remap");
+    *pte = PA2PTE(pa + off) | perm | PTE_V;
+  }
+  return 0;
+}
+
+// A new, empty user page table that shares the kernel half.
+pagetable_t uvmcreate(void) {
+  pagetable_t pt = kalloc();
+  if (pt == 0)
+    return 0;
+  memset(pt, 0, PGSIZE / 2);
+  memmove(pt + KERNEL_HALF, kernel_pagetable + KERNEL_HALF, PGSIZE / 2);
+  return pt;
+}
+
+// Free the page-table pages of the user half and the root. Every leaf must
+// already be unmapped.
+static void free_table(pagetable_t pt, int level) {
+  int top = level == 2 ? KERNEL_HALF : 512;
+  for (int i = 0; i < top; i++) {
+    pte_t pte = pt[i];
+    if (level == 0) {
+      if (pte != 0)
+        panic("freewalk: leaf still mapped");
+    } else if (pte & PTE_V) {
+      free_table(pte_table(pte), level - 1);
+    }
+  }
+  krelease(pt);
+}
+
+void freewalk(pagetable_t pt) { free_table(pt, 2); }

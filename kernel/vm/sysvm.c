@@ -1,0 +1,86 @@
+// System calls of the VM subsystem (added by this kernel; see user/user.h):
+//   freepages()        free frames now
+//   memstat(&m)        counters and per-process RSS (kernel/memstat.h)
+//   vmaudit()          invariant check (audit.c); violations, or -1
+//   vmctl(knob, val)   set a knob of kernel/vmctl.h; returns the old value
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/memlayout.h"
+#include "kernel/riscv.h"
+#include "kernel/spinlock.h"
+#include "kernel/proc.h"
+#include "kernel/defs.h"
+#include "kernel/memstat.h"
+#include "kernel/vmctl.h"
+#include "kernel/vm/vm.h"
+
+extern struct proc proc[NPROC];
+
+int vm_fork_copy; // VMCTL_FORK_COPY: 1 = fork copies eagerly
+int vm_ipc_copy;  // VMCTL_IPC_COPY: 1 = IPC copies instead of mapping
+
+uint64 sys_freepages(void) { return freepages(); }
+
+uint64 sys_vmaudit(void) { return vm_audit(); }
+
+uint64 sys_vmctl(void) {
+  int knob, value;
+  argint(0, &knob);
+  argint(1, &value);
+  if (value != 0 && value != 1)
+    return -1;
+  int *target = knob == VMCTL_FORK_COPY ? &vm_fork_copy
+                : knob == VMCTL_IPC_COPY ? &vm_ipc_copy : 0;
+  if (target == 0)
+    return -1;
+  return __atomic_exchange_n(target, value, __ATOMIC_RELAXED);
+}
+
+// Frame counts from one pass over the frame table. Unlocked: a snapshot
+// that may be a little stale, which is all a statistic needs.
+static void count_frames(struct memstat *m) {
+  for (uint32 i = 0; i < frame_count(); i++) {
+    struct frame *f = &frames[i];
+    uint32 refs = __atomic_load_n(&f->refs, __ATOMIC_RELAXED);
+    if (f->flags != 0)
+      m->total_frames++;
+    if ((f->flags & FRAME_USER) && refs > 1) {
+      m->shared_frames++;
+      m->saved_mappings += refs - 1;
+    }
+  }
+  m->free_frames = freepages();
+}
+
+static void list_processes(struct memstat *m) {
+  int n = 0;
+  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+    acquire(&p->lock);
+    if (p->state != UNUSED) {
+      m->procs[n].pid = p->pid;
+      m->procs[n].rss = p->rss;
+      safestrcpy(m->procs[n].name, p->name, sizeof(m->procs[n].name));
+      n++;
+    }
+    release(&p->lock);
+  }
+}
+
+uint64 sys_memstat(void) {
+  uint64 addr;
+  argaddr(0, &addr);
+  // struct memstat is about 1.6 KiB: too big for the kernel stack.
+  _Static_assert(sizeof(struct memstat) <= PGSIZE, "memstat fits a page");
+  struct memstat *m = kalloc();
+  if (m == 0)
+    return -1;
+  memset(m, 0, sizeof(*m));
+  count_frames(m);
+  m->cow_faults = vmstats.cow_faults;
+  m->cow_copies = vmstats.cow_copies;
+  m->cow_reuses = vmstats.cow_reuses;
+  list_processes(m);
+  int r = copyout(myproc()->pagetable, addr, (char *)m, sizeof(*m));
+  krelease(m);
+  return r;
+}

@@ -127,8 +127,14 @@ void usertrap(void) {
              scause == EXC_STORE_PAGE) {
     int access = scause == EXC_STORE_PAGE ? VM_WRITE
                  : scause == EXC_LOAD_PAGE ? VM_READ : VM_EXEC;
-    if (vmfault(p, r_stval(), access) < 0)
+    int r = vmfault(p, r_stval(), access);
+    if (r == VM_NOMEM) {
+      printf("pid %d (%s): out of memory at va %p: killed\n", p->pid, p->name,
+             (void *)r_stval());
+      setkilled(p);
+    } else if (r != VM_OK) {
       kill_for_fault(p, scause);
+    }
   } else {
     kill_for_fault(p, scause);
   }

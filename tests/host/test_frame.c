@@ -1,0 +1,164 @@
+// Host unit tests of the frame table (kernel/vm/frame.c): allocation,
+// reference counting, freeing at zero, exhaustion, misuse caught by
+// panics, the free-list audit, and reference counts raced by threads.
+// sources: kernel/vm/frame.c tests/host/kernel_shim.c
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/memlayout.h"
+#include "kernel/riscv.h"
+#include "kernel/spinlock.h"
+#include "kernel/defs.h"
+#include "kernel/vm/vm.h"
+#include "kernel_shim.h"
+
+#define ARENA_FRAMES 256
+#define RESERVED 6 // frames below free_start, like firmware and kernel
+
+static char *arena;
+static int failures;
+
+#define CHECK(cond, ...)        \
+  do {                          \
+    if (!(cond)) {              \
+      printf("  " __VA_ARGS__); \
+      printf("\n");             \
+      ok = 0;                   \
+    }                           \
+  } while (0)
+
+static void result(char *name, int ok) {
+  if (ok) {
+    printf("PASS %s\n", name);
+  } else {
+    printf("FAIL %s: see above\n", name);
+    failures++;
+  }
+}
+
+static void fresh_table(void) {
+  frame_init(arena, arena + RESERVED * PGSIZE, arena + ARENA_FRAMES * PGSIZE);
+}
+
+static void test_init(void) {
+  int ok = 1;
+  fresh_table();
+  CHECK(freepages() == ARENA_FRAMES - RESERVED, "freepages %d", freepages());
+  CHECK(frame_count() == ARENA_FRAMES, "frame_count %d", frame_count());
+  CHECK(frames[0].flags == 0 && frames[RESERVED - 1].flags == 0, "reserved frames flagged");
+  CHECK(frame_is_free(&frames[RESERVED]), "first free frame not free");
+  CHECK(frame_check_freelist() == 0, "audit of a fresh table failed");
+  result("init", ok);
+}
+
+static void test_alloc_release(void) {
+  int ok = 1;
+  fresh_table();
+  char *a = kalloc(), *b = frame_alloc(FRAME_USER);
+  CHECK(a && b && a != b, "kalloc returned %p %p", a, b);
+  CHECK(a >= arena + RESERVED * PGSIZE && ((uint64)a % PGSIZE) == 0, "bad address %p", a);
+  CHECK(frame_refs(a) == 1 && frame_refs(b) == 1, "new frames must have one reference");
+  CHECK(frame_of(a)->flags == FRAME_KERNEL && frame_of(b)->flags == FRAME_USER, "flags");
+  CHECK(freepages() == ARENA_FRAMES - RESERVED - 2, "freepages after 2 allocs");
+  kretain(b);
+  kretain(b);
+  CHECK(frame_refs(b) == 3, "refs after two kretain: %d", frame_refs(b));
+  krelease(b);
+  krelease(b);
+  CHECK(!frame_is_free(frame_of(b)) && freepages() == ARENA_FRAMES - RESERVED - 2,
+        "frame freed while referenced");
+  b[0] = 42;
+  krelease(b);
+  CHECK(frame_is_free(frame_of(b)), "frame not freed at zero");
+  CHECK(b[0] == 1 && b[PGSIZE - 1] == 1, "freed frame not filled with junk");
+  krelease(a);
+  CHECK(freepages() == ARENA_FRAMES - RESERVED, "freepages back to start");
+  CHECK(frame_check_freelist() == 0, "audit after alloc/release");
+  result("alloc_release", ok);
+}
+
+static void test_exhaustion(void) {
+  int ok = 1;
+  fresh_table();
+  static void *got[ARENA_FRAMES];
+  int n = 0;
+  while ((got[n] = kalloc()) != 0)
+    n++;
+  CHECK(n == ARENA_FRAMES - RESERVED, "allocated %d frames", n);
+  CHECK(freepages() == 0 && kalloc() == 0, "allocation past the end");
+  for (int i = 0; i < n; i++)
+    for (int j = i + 1; j < i + 3 && j < n; j++)
+      CHECK(got[i] != got[j], "frame handed out twice");
+  for (int i = 0; i < n; i++)
+    krelease(got[i]);
+  CHECK(freepages() == n && frame_check_freelist() == 0, "not all frames came back");
+  result("exhaustion", ok);
+}
+
+static void test_misuse_panics(void) {
+  int ok = 1;
+  fresh_table();
+  char *a = kalloc(), *b = kalloc();
+  krelease(a);
+  krelease(b);
+  CHECK(PANICS(kretain(b)), "kretain of a free frame did not panic");
+  CHECK(PANICS(krelease(a)), "double krelease did not panic");
+  CHECK(PANICS(frame_of(arena + 5)), "unaligned address did not panic");
+  CHECK(PANICS(frame_of(arena + ARENA_FRAMES * PGSIZE)), "address past RAM did not panic");
+  fresh_table();
+  char *c = kalloc();
+  frame_of(c)->flags = FRAME_FREE; // pretend the allocator lost track of it
+  CHECK(frame_check_freelist() > 0, "audit missed a frame marked free but not listed");
+  result("misuse_panics", ok);
+}
+
+// Threads share frames and retain/release them concurrently, as COW
+// faults and exits on different harts do; exactly the right frames must
+// come back free.
+#define THREADS 4
+#define ROUNDS 20000
+static void *shared[8];
+
+static void *churn(void *arg) {
+  for (int r = 0; r < ROUNDS; r++) {
+    void *f = shared[r % 8];
+    kretain(f);
+    void *mine = kalloc();
+    if (mine)
+      krelease(mine);
+    krelease(f);
+  }
+  return arg;
+}
+
+static void test_concurrent_refs(void) {
+  int ok = 1;
+  fresh_table();
+  for (int i = 0; i < 8; i++)
+    shared[i] = frame_alloc(FRAME_USER);
+  pthread_t t[THREADS];
+  for (int i = 0; i < THREADS; i++)
+    pthread_create(&t[i], 0, churn, 0);
+  for (int i = 0; i < THREADS; i++)
+    pthread_join(t[i], 0);
+  for (int i = 0; i < 8; i++)
+    CHECK(frame_refs(shared[i]) == 1, "shared frame %d has %d refs", i, frame_refs(shared[i]));
+  for (int i = 0; i < 8; i++)
+    krelease(shared[i]);
+  CHECK(freepages() == ARENA_FRAMES - RESERVED, "free %d after the race", freepages());
+  CHECK(frame_check_freelist() == 0, "audit after the race");
+  result("concurrent_refs", ok);
+}
+
+int main(void) {
+  arena = aligned_alloc(PGSIZE, ARENA_FRAMES * PGSIZE);
+  test_init();
+  test_alloc_release();
+  test_exhaustion();
+  test_misuse_panics();
+  test_concurrent_refs();
+  free(arena);
+  return failures != 0;
+}

@@ -1,7 +1,8 @@
 // vmaudit(): check the VM invariants of vm.h over every page table and the
 // whole frame table, print each violation, and return how many there are.
 //
-//   I1  refs(frame) == user PTEs mapping it + kernel references
+//   I1  refs(frame) == user PTEs mapping it + kernel references (the
+//       zero frame has one, dedup.c)
 //   I2  no free frame is mapped; the free list holds exactly the free frames
 //   I3  no PTE is both PTE_COW and writable
 //   I4  every user leaf PTE is PTE_U and maps a FRAME_USER frame
@@ -50,6 +51,8 @@ static void audit_pte(struct audit *a, uint64 va, pte_t pte) {
   }
   if ((pte & PTE_COW) && (pte & PTE_W))
     report(a, va, pte, "COW PTE is writable (I3)");
+  if (pte & PTE_SW1)
+    report(a, va, pte, "dedup's write-protect mark outside a scan");
   if (!(pte & PTE_U))
     report(a, va, pte, "user PTE without PTE_U (I4)");
   uint64 pa = PTE2PA(pte);
@@ -79,9 +82,10 @@ static void audit_frames(struct audit *a) {
   for (uint32 i = 0; i < frame_count(); i++) {
     struct frame *f = &frames[i];
     uint32 mapped = *count_of(a, i);
-    if ((f->flags & FRAME_USER) && f->refs != mapped) {
-      printf("vmaudit: frame %p has %d references but %d mappings (I1)\n",
-             frame_kva(f), f->refs, mapped);
+    uint32 kernel_refs = frame_kva(f) == dedup_zero_frame() ? 1 : 0;
+    if ((f->flags & FRAME_USER) && f->refs != mapped + kernel_refs) {
+      printf("vmaudit: frame %p has %d references but %d mappings + %d (I1)\n",
+             frame_kva(f), f->refs, mapped, kernel_refs);
       a->bad++;
     }
   }

@@ -63,6 +63,8 @@ static int cow_break(pte_t *pte, uint64 va) {
   if (mem == 0)
     return VM_NOMEM;
   memmove(mem, old, PGSIZE);
+  if (frame_of(old)->flags & FRAME_MERGED)
+    VMSTAT_INC(dedup_cow_breaks);
   *pte = PA2PTE(KVA2PA(mem)) | flags;
   sfence_vma_page(va); // before the old frame can be reused or changed
   krelease(old);

@@ -122,16 +122,20 @@ void kretain(void *kva) {
     panic("kretain: frame is not in use");
 }
 
-void krelease(void *kva) {
+// Drop one reference; returns 1 if that freed the frame.
+int frame_put(void *kva) {
   struct frame *f = frame_of(kva);
   uint32 before = __atomic_fetch_sub(&f->refs, 1, __ATOMIC_ACQ_REL);
   if (before == 0)
     panic("krelease: frame is not in use");
   if (before > 1)
-    return;
+    return 0;
   fill_junk(kva);
   push_free(f);
+  return 1;
 }
+
+void krelease(void *kva) { frame_put(kva); }
 
 int freepages(void) { return __atomic_load_n(&freelist.nfree, __ATOMIC_RELAXED); }
 

@@ -15,6 +15,8 @@
 #include "kernel/memlayout.h"
 #include "kernel/riscv.h"
 #include "kernel/spinlock.h"
+#include "kernel/proc.h"
+#include "kernel/sbi.h"
 #include "kernel/defs.h"
 #include "kernel/vm/vm.h"
 
@@ -54,6 +56,21 @@ void kvm_switch_kernel(void) { w_satp(kernel_satp()); }
 void kvm_switch_user(pagetable_t pt) {
   w_satp(MAKE_SATP(KVA2PA(pt)));
   sfence_vma();
+}
+
+// Flush every hart's TLB: after PTEs of processes that may be running on
+// other harts were downgraded or removed, and before the frames they named
+// are reused or their content relied upon.
+void tlb_shootdown(void) {
+  uint64 others = 0;
+  push_off(); // stay on this hart while naming the others
+  for (int h = 0; h < NCPU; h++)
+    if (cpus[h].started && h != cpuid())
+      others |= 1UL << h;
+  sfence_vma();
+  pop_off();
+  if (others)
+    sbi_remote_sfence_vma(others, 0, (uint64)-1);
 }
 
 pagetable_t pte_table(pte_t pte) { return PA2KVA(PTE2PA(pte)); }

@@ -3,6 +3,7 @@
 //   memstat(&m)        counters and per-process RSS (kernel/memstat.h)
 //   vmaudit()          invariant check (audit.c); violations, or -1
 //   vmctl(knob, val)   set a knob of kernel/vmctl.h; returns the old value
+//   dedup()            merge identical pages (dedup.c); frames freed, or -1
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/memlayout.h"
@@ -22,6 +23,8 @@ int vm_ipc_copy;  // VMCTL_IPC_COPY: 1 = IPC copies instead of mapping
 uint64 sys_freepages(void) { return freepages(); }
 
 uint64 sys_vmaudit(void) { return vm_audit(); }
+
+uint64 sys_dedup(void) { return dedup_scan(); }
 
 uint64 sys_vmctl(void) {
   int knob, value;
@@ -47,6 +50,10 @@ static void count_frames(struct memstat *m) {
     if ((f->flags & FRAME_USER) && refs > 1) {
       m->shared_frames++;
       m->saved_mappings += refs - 1;
+      if (f->flags & FRAME_MERGED) {
+        m->dedup_frames++;
+        m->dedup_saved += refs - 1;
+      }
     }
   }
   m->free_frames = freepages();
@@ -79,6 +86,9 @@ uint64 sys_memstat(void) {
   m->cow_faults = vmstats.cow_faults;
   m->cow_copies = vmstats.cow_copies;
   m->cow_reuses = vmstats.cow_reuses;
+  m->dedup_scans = vmstats.dedup_scans;
+  m->dedup_merges = vmstats.dedup_merges;
+  m->dedup_cow_breaks = vmstats.dedup_cow_breaks;
   list_processes(m);
   int r = copyout(myproc()->pagetable, addr, (char *)m, sizeof(*m));
   krelease(m);

@@ -8,11 +8,13 @@
 //   uvm.c        user address spaces: grow, shrink, fork, free, copyin/out
 //   fault.c      the page-fault handler (case table at its top), COW breaks
 //   audit.c      vmaudit(): checks the invariants below
-//   sysvm.c      the VM system calls (freepages, memstat, vmaudit, vmctl)
+//   dedup.c      dedup(): merging identical pages, the shared zero frame
+//   sysvm.c      the VM system calls (freepages, memstat, vmaudit, vmctl,
+//                dedup)
 //
 // Invariants (checked by vmaudit):
 //   I1 A frame's reference count equals the user PTEs that map it plus the
-//      kernel's own references to it (none yet for user frames).
+//      kernel's own references to it (the zero frame's one, dedup.c).
 //   I2 No free frame is mapped; no mapped frame is on the free list.
 //   I3 A PTE_COW PTE is never writable. A page that was read-only before
 //      fork (text) never becomes writable: it never gets PTE_COW.
@@ -56,6 +58,7 @@ struct frame {
 #define FRAME_FREE 0x1   // on the free list
 #define FRAME_KERNEL 0x2 // kernel data: page-table page, pipe, disk ring...
 #define FRAME_USER 0x4   // user memory, mapped by user PTEs
+#define FRAME_MERGED 0x8 // dedup mapped several identical pages onto it
 
 #define NO_FRAME 0xffffffff
 
@@ -68,6 +71,7 @@ void *frame_kva(struct frame *f);
 uint32 frame_number(struct frame *f);
 uint32 frame_count(void);
 uint32 frame_refs(void *kva);
+int frame_put(void *kva);
 int frame_is_free(struct frame *f);
 int frame_check_freelist(void);
 
@@ -77,6 +81,7 @@ void kvminit(void);
 void kvminithart(void);
 void kvm_switch_user(pagetable_t pt);
 void kvm_switch_kernel(void);
+void tlb_shootdown(void);
 pte_t *walk(pagetable_t pt, uint64 va, int alloc);
 uint64 walkaddr(pagetable_t pt, uint64 va);
 int mappages(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm);
@@ -113,12 +118,19 @@ struct vmstats {
   uint64 cow_faults;
   uint64 cow_copies;
   uint64 cow_reuses;
+  uint64 dedup_scans;
+  uint64 dedup_merges;
+  uint64 dedup_cow_breaks;
 };
 extern struct vmstats vmstats;
 #define VMSTAT_INC(field) __atomic_fetch_add(&vmstats.field, 1, __ATOMIC_RELAXED)
 
 // ---------------------------------------------------------------- sysvm.c
 extern int vm_fork_copy; // VMCTL_FORK_COPY
+
+// ---------------------------------------------------------------- dedup.c
+int dedup_scan(void);
+void *dedup_zero_frame(void);
 
 // ---------------------------------------------------------------- audit.c
 int vm_audit(void);

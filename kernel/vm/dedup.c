@@ -1,0 +1,231 @@
+// Page deduplication: dedup() maps every set of identical user pages, in
+// all processes, onto one frame and releases the copies. A merged page is
+// read-only, and COW where it was writable, so a later write simply breaks
+// the sharing again (fault.c). All-zero pages merge onto one zero frame
+// that the kernel keeps for good (one kernel reference, see audit.c).
+//
+// The protocol, safe while the scanned processes run on other harts:
+//   The scan holds every process's vmlock (proc-table order, vm.h), so no
+//   fault, fork, exec or exit changes a page table meanwhile; processes
+//   keep running user code until they fault, and then wait.
+//   1. protect: every writable user PTE becomes read-only COW and is marked
+//      PTE_WP; then every hart's TLB is flushed. From here on no frame can
+//      change: a store faults and waits for the vmlock.
+//   2. merge: each mapped frame is hashed (pagehash.h). A hash table maps
+//      a hash to the first frame seen with it; on a hit the frames are
+//      compared byte for byte, and only if equal is the PTE switched to the
+//      earlier frame. The replaced frames are released only after another
+//      flush, since other harts may still hold translations to them.
+//   3. restore: a PTE marked PTE_WP whose frame ended up unshared gets its
+//      write permission back (no flush needed: permissions only grow), so
+//      unique pages cost no fault afterwards.
+//
+// Cost: O(resident pages). Each mapping is hashed once and compared only
+// with frames of equal hash; there are no pairwise compares.
+// Memory: a table of 8-byte slots, a power of two at least twice the
+// resident pages, at most 2 * NFRAMES slots (512 KiB = 128 frames), plus
+// one page listing frames to release; all taken from kalloc when the scan
+// starts and returned before it ends. With less memory the table is
+// smaller and merges what fits.
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/memlayout.h"
+#include "kernel/riscv.h"
+#include "kernel/spinlock.h"
+#include "kernel/proc.h"
+#include "kernel/defs.h"
+#include "kernel/vm/vm.h"
+#include "kernel/vm/pagehash.h"
+
+extern struct proc proc[NPROC];
+
+#define PTE_WP PTE_SW1 // valid PTE write-protected by the running scan
+
+#define SLOTS_PER_PAGE (PGSIZE / sizeof(uint64))
+#define MAX_TABLE_PAGES (2 * NFRAMES / SLOTS_PER_PAGE)
+#define EMPTY_SLOT (~0UL) // a slot is hash32 << 32 | frame number
+#define DOOMED_MAX (PGSIZE / sizeof(uint32))
+
+static void *zero_frame; // the shared all-zero frame, once allocated
+static uint64 zero_hash;
+
+struct scan {
+  uint64 *table[MAX_TABLE_PAGES];
+  uint32 mask;     // slots - 1
+  uint32 *doomed;  // frames to release after the next TLB flush
+  int ndoomed;
+  int resident;    // valid user PTEs seen by the protect pass
+  int merges;
+  int freed;
+};
+
+void *dedup_zero_frame(void) { return zero_frame; }
+
+// ---------------------------------------------------------------- table
+
+static uint64 *slot(struct scan *s, uint32 i) {
+  return &s->table[i / SLOTS_PER_PAGE][i % SLOTS_PER_PAGE];
+}
+
+// Room for at least twice the resident pages, or as much as memory allows.
+static int table_alloc(struct scan *s) {
+  uint32 pages = 1;
+  while (pages < MAX_TABLE_PAGES && pages * SLOTS_PER_PAGE < 2 * (uint32)s->resident)
+    pages *= 2;
+  for (; pages >= 1; pages /= 2) {
+    uint32 got = 0;
+    while (got < pages && (s->table[got] = kalloc()) != 0)
+      memset(s->table[got++], 0xff, PGSIZE); // every slot EMPTY_SLOT
+    if (got == pages) {
+      s->mask = pages * SLOTS_PER_PAGE - 1;
+      return 0;
+    }
+    while (got > 0)
+      krelease(s->table[--got]);
+    s->table[0] = 0;
+  }
+  return -1;
+}
+
+static void table_free(struct scan *s) {
+  for (uint32 i = 0; i < MAX_TABLE_PAGES && s->table[i]; i++) {
+    krelease(s->table[i]);
+    s->table[i] = 0;
+  }
+}
+
+// The frame already in the table with the same content as f, or f itself
+// (now in the table, or not if the table is full).
+static void *find_or_insert(struct scan *s, void *f, uint64 hash) {
+  uint32 h32 = hash >> 32, fnum = frame_number(frame_of(f));
+  uint32 i = hash & s->mask;
+  for (uint32 probes = 0; probes <= s->mask; probes++, i = (i + 1) & s->mask) {
+    uint64 *sl = slot(s, i);
+    if (*sl == EMPTY_SLOT) {
+      *sl = (uint64)h32 << 32 | fnum;
+      return f;
+    }
+    if ((uint32)(*sl >> 32) != h32)
+      continue;
+    void *other = frame_kva(&frames[(uint32)*sl]);
+    if (other == f || memcmp(other, f, PGSIZE) == 0)
+      return other; // a full compare: a hash collision never merges
+  }
+  return f;
+}
+
+// ---------------------------------------------------------------- TLB, release
+
+static void release_doomed(struct scan *s) {
+  tlb_shootdown(); // no hart may still reach the frames through old PTEs
+  for (int i = 0; i < s->ndoomed; i++)
+    s->freed += frame_put(frame_kva(&frames[s->doomed[i]]));
+  s->ndoomed = 0;
+}
+
+// Switch pte from frame f to the identical frame keep.
+static void remap(struct scan *s, pte_t *pte, void *f, void *keep) {
+  kretain(keep);
+  frame_of(keep)->flags |= FRAME_MERGED; // no one else writes the flags of a used frame
+  *pte = PA2PTE(KVA2PA(keep)) | PTE_FLAGS(*pte);
+  if (s->ndoomed == DOOMED_MAX)
+    release_doomed(s);
+  s->doomed[s->ndoomed++] = frame_number(frame_of(f)); // the PTE's reference
+  s->merges++;
+}
+
+// ---------------------------------------------------------------- passes
+
+static int protect_leaf(pte_t *leaf, uint64 va, void *arg) {
+  struct scan *s = arg;
+  for (int i = 0; i < 512; i++) {
+    if (!(leaf[i] & PTE_V))
+      continue;
+    s->resident++;
+    if (leaf[i] & PTE_W)
+      leaf[i] = (leaf[i] & ~PTE_W) | PTE_COW | PTE_WP;
+  }
+  return 0;
+}
+
+static int is_zero(uint64 *w) {
+  for (int i = 0; i < PGSIZE / 8; i++)
+    if (w[i])
+      return 0;
+  return 1;
+}
+
+static int merge_leaf(pte_t *leaf, uint64 va, void *arg) {
+  struct scan *s = arg;
+  for (int i = 0; i < 512; i++) {
+    if (!(leaf[i] & PTE_V))
+      continue;
+    void *f = PA2KVA(PTE2PA(leaf[i]));
+    if (f == zero_frame)
+      continue;
+    uint64 hash = page_hash(f);
+    void *keep = hash == zero_hash && is_zero(f) ? zero_frame : find_or_insert(s, f, hash);
+    if (keep != f)
+      remap(s, &leaf[i], f, keep);
+  }
+  return 0;
+}
+
+static int restore_leaf(pte_t *leaf, uint64 va, void *arg) {
+  for (int i = 0; i < 512; i++) {
+    if (!(leaf[i] & PTE_V) || !(leaf[i] & PTE_WP))
+      continue;
+    leaf[i] &= ~PTE_WP;
+    void *f = PA2KVA(PTE2PA(leaf[i]));
+    if (f != zero_frame && frame_refs(f) == 1)
+      leaf[i] = (leaf[i] & ~PTE_COW) | PTE_W; // still ours alone
+  }
+  return 0;
+}
+
+static void each_process(int (*visit)(pte_t *, uint64, void *), struct scan *s) {
+  for (struct proc *p = proc; p < &proc[NPROC]; p++)
+    if (p->pagetable)
+      for_each_leaf_table(p->pagetable, visit, s);
+}
+
+static int make_zero_frame(void) {
+  if (zero_frame)
+    return 0;
+  if ((zero_frame = frame_alloc(FRAME_USER)) == 0)
+    return -1;
+  memset(zero_frame, 0, PGSIZE);
+  zero_hash = page_hash(zero_frame);
+  return 0; // its one reference is the kernel's own, for good
+}
+
+// dedup(): returns the number of frames freed, or -1 if the scan could not
+// get the memory it needs.
+int dedup_scan(void) {
+  // Scans are serialized by proc[0].vmlock, the first lock each takes:
+  // holding them all, the scan owns s (1 KiB: too big for the kernel stack).
+  static struct scan s;
+  int r = -1;
+  for (struct proc *p = proc; p < &proc[NPROC]; p++)
+    acquiresleep(&p->vmlock);
+  memset(&s, 0, sizeof(s));
+  if (make_zero_frame() < 0 || (s.doomed = kalloc()) == 0)
+    goto out;
+  each_process(protect_leaf, &s);
+  tlb_shootdown();
+  if (table_alloc(&s) == 0) {
+    each_process(merge_leaf, &s);
+    release_doomed(&s);
+    r = s.freed;
+  }
+  each_process(restore_leaf, &s);
+  VMSTAT_INC(dedup_scans);
+  __atomic_fetch_add(&vmstats.dedup_merges, s.merges, __ATOMIC_RELAXED);
+out:
+  table_free(&s);
+  if (s.doomed)
+    krelease(s.doomed);
+  for (struct proc *p = &proc[NPROC - 1]; p >= proc; p--)
+    releasesleep(&p->vmlock);
+  return r;
+}

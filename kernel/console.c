@@ -19,7 +19,7 @@
 #define CTRL(x) ((x) - '@')
 #define BACKSPACE 0x100 // consputc: erase one character on the screen
 
-#define INPUT_SIZE 128
+#define INPUT_SIZE 512 // long lines typed fast (tools/run) must fit while sh reads
 static struct {
   struct spinlock lock; // protects the input buffer and its indexes
   char buf[INPUT_SIZE];

@@ -1,0 +1,5 @@
+// true: do nothing, successfully (benchmarks time fork + exec with it).
+#include "kernel/types.h"
+#include "user/user.h"
+
+int main(void) { return 0; }

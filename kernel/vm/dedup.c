@@ -19,6 +19,8 @@
 //   3. restore: a PTE marked PTE_WP whose frame ended up unshared gets its
 //      write permission back (no flush needed: permissions only grow), so
 //      unique pages cost no fault afterwards.
+// A frame kept in the table is flagged FRAME_SEEN until the restore pass,
+// so that its other mappings are not hashed again.
 //
 // Cost: O(resident pages). Each mapping is hashed once and compared only
 // with frames of equal hash; there are no pairwise compares.
@@ -103,6 +105,7 @@ static void *find_or_insert(struct scan *s, void *f, uint64 hash) {
     uint64 *sl = slot(s, i);
     if (*sl == EMPTY_SLOT) {
       *sl = (uint64)h32 << 32 | fnum;
+      frame_of(f)->flags |= FRAME_SEEN; // restore_leaf clears it
       return f;
     }
     if ((uint32)(*sl >> 32) != h32)
@@ -124,9 +127,11 @@ static void release_doomed(struct scan *s) {
 }
 
 // Switch pte from frame f to the identical frame keep.
+// The scan may change the flags of frames in use: only frame.c touches
+// them otherwise, when the frame is allocated or freed.
 static void remap(struct scan *s, pte_t *pte, void *f, void *keep) {
   kretain(keep);
-  frame_of(keep)->flags |= FRAME_MERGED; // no one else writes the flags of a used frame
+  frame_of(keep)->flags |= FRAME_MERGED;
   *pte = PA2PTE(KVA2PA(keep)) | PTE_FLAGS(*pte);
   if (s->ndoomed == DOOMED_MAX)
     release_doomed(s);
@@ -161,8 +166,8 @@ static int merge_leaf(pte_t *leaf, uint64 va, void *arg) {
     if (!(leaf[i] & PTE_V))
       continue;
     void *f = PA2KVA(PTE2PA(leaf[i]));
-    if (f == zero_frame)
-      continue;
+    if (f == zero_frame || (frame_of(f)->flags & FRAME_SEEN))
+      continue; // already kept: another mapping of it was hashed before
     uint64 hash = page_hash(f);
     void *keep = hash == zero_hash && is_zero(f) ? zero_frame : find_or_insert(s, f, hash);
     if (keep != f)
@@ -173,10 +178,13 @@ static int merge_leaf(pte_t *leaf, uint64 va, void *arg) {
 
 static int restore_leaf(pte_t *leaf, uint64 va, void *arg) {
   for (int i = 0; i < 512; i++) {
-    if (!(leaf[i] & PTE_V) || !(leaf[i] & PTE_WP))
+    if (!(leaf[i] & PTE_V))
+      continue;
+    void *f = PA2KVA(PTE2PA(leaf[i]));
+    frame_of(f)->flags &= ~FRAME_SEEN;
+    if (!(leaf[i] & PTE_WP))
       continue;
     leaf[i] &= ~PTE_WP;
-    void *f = PA2KVA(PTE2PA(leaf[i]));
     if (f != zero_frame && frame_refs(f) == 1)
       leaf[i] = (leaf[i] & ~PTE_COW) | PTE_W; // still ours alone
   }

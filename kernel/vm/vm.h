@@ -59,6 +59,7 @@ struct frame {
 #define FRAME_KERNEL 0x2 // kernel data: page-table page, pipe, disk ring...
 #define FRAME_USER 0x4   // user memory, mapped by user PTEs
 #define FRAME_MERGED 0x8 // dedup mapped several identical pages onto it
+#define FRAME_SEEN 0x10  // in the running dedup scan's table (dedup.c)
 
 #define NO_FRAME 0xffffffff
 

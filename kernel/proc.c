@@ -52,11 +52,15 @@ int cpuid(void) { return r_tp(); }
 
 struct cpu *mycpu(void) { return &cpus[cpuid()]; }
 
+// The process whose kernel thread is running, or 0 in a scheduler thread.
+// Each process has its own kernel stack, so the stack pointer names it; a
+// thread that moves to another hart keeps its stack, so, unlike reading
+// this hart's cpu->proc, this needs no interrupt masking (which is slow).
 struct proc *myproc(void) {
-  push_off();
-  struct proc *p = mycpu()->proc;
-  pop_off();
-  return p;
+  uint64 off = r_sp() - (uint64)kstacks;
+  if (off >= sizeof(kstacks))
+    return 0;
+  return &proc[off / KSTACKSIZE];
 }
 
 static int allocpid(void) {
@@ -353,28 +357,34 @@ void forkret(void) {
 }
 
 // Atomically release lk and sleep on chan; reacquire lk when woken.
+//
+// chan and SLEEPING are set before lk is released. Whoever changes the
+// condition slept on does it holding lk and then calls wakeup(chan), so by
+// then every sleeper on chan is visibly SLEEPING: wakeup() may skip, without
+// locking, the processes that are not.
 void sleep(void *chan, struct spinlock *lk) {
   struct proc *p = myproc();
-  // Holding p->lock, wakeup() cannot run between releasing lk and
-  // setting SLEEPING, so the wakeup cannot be missed.
+  if (p == 0)
+    panic("sleep: not in a process");
   acquire(&p->lock);
+  __atomic_store_n(&p->chan, chan, __ATOMIC_RELAXED);
+  __atomic_store_n(&p->state, SLEEPING, __ATOMIC_RELAXED);
   release(lk);
-  p->chan = chan;
-  p->state = SLEEPING;
   sched();
   p->chan = 0;
   release(&p->lock);
   acquire(lk);
 }
 
-// Make every process sleeping on chan runnable. Caller must not hold any
-// p->lock.
+// Make every process sleeping on chan runnable. The caller holds the lock
+// that protects the condition slept on (see sleep), and no p->lock.
 void wakeup(void *chan) {
   int woke = 0;
   struct proc *me = myproc();
   for (struct proc *p = proc; p < &proc[NPROC]; p++) {
-    if (p == me)
-      continue;
+    if (p == me || __atomic_load_n(&p->state, __ATOMIC_RELAXED) != SLEEPING ||
+        __atomic_load_n(&p->chan, __ATOMIC_RELAXED) != chan)
+      continue; // cheap filter: taking 64 locks per wakeup is slow
     acquire(&p->lock);
     if (p->state == SLEEPING && p->chan == chan) {
       p->state = RUNNABLE;
@@ -410,12 +420,8 @@ void setkilled(struct proc *p) {
   release(&p->lock);
 }
 
-int killed(struct proc *p) {
-  acquire(&p->lock);
-  int k = p->killed;
-  release(&p->lock);
-  return k;
-}
+// killed only ever goes from 0 to 1, so a plain atomic read is enough.
+int killed(struct proc *p) { return __atomic_load_n(&p->killed, __ATOMIC_ACQUIRE); }
 
 // Copy to a user address (user_dst) or a kernel address.
 int either_copyout(int user_dst, uint64 dst, void *src, uint64 len) {

@@ -149,14 +149,15 @@ void usertrap(void) {
 // Return to user mode with the registers in p->tf.
 void usertrapret(void) {
   struct proc *p = myproc();
-  intr_off(); // until sret: a trap now would enter uservec from the kernel
+  // One sstatus write: interrupts off until sret (a trap now would enter
+  // uservec from the kernel), then sret to user mode with them on.
+  uint64 sstatus = r_sstatus();
+  sstatus &= ~(SSTATUS_SIE | SSTATUS_SPP);
+  sstatus |= SSTATUS_SPIE;
+  w_sstatus(sstatus);
   w_stvec((uint64)uservec);
   p->tf.kernel_sp = (uint64)p->kstack + KSTACKSIZE;
   p->tf.kernel_hartid = r_tp();
-  uint64 sstatus = r_sstatus();
-  sstatus &= ~SSTATUS_SPP; // sret to user mode
-  sstatus |= SSTATUS_SPIE; // with interrupts enabled
-  w_sstatus(sstatus);
   w_sepc(p->tf.epc);
   w_sscratch((uint64)&p->tf);
   userret(&p->tf);

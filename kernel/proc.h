@@ -18,6 +18,7 @@ struct cpu {
   int noff;               // depth of push_off() nesting
   int intena;             // were interrupts enabled before push_off()?
   int started;            // set once the hart runs its scheduler
+  int tlb_stale;          // flush the TLB before returning to user mode
 };
 
 extern struct cpu cpus[NCPU];

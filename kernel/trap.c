@@ -156,6 +156,10 @@ void usertrapret(void) {
   sstatus |= SSTATUS_SPIE;
   w_sstatus(sstatus);
   w_stvec((uint64)uservec);
+  if (mycpu()->tlb_stale) { // see tlb_flush_before_user (vm/pagetable.c)
+    sfence_vma();
+    mycpu()->tlb_stale = 0;
+  }
   p->tf.kernel_sp = (uint64)p->kstack + KSTACKSIZE;
   p->tf.kernel_hartid = r_tp();
   w_sepc(p->tf.epc);

@@ -66,7 +66,9 @@ static int cow_break(pte_t *pte, uint64 va) {
   if (frame_of(old)->flags & FRAME_MERGED)
     VMSTAT_INC(dedup_cow_breaks);
   *pte = PA2PTE(KVA2PA(mem)) | flags;
-  sfence_vma_page(va); // before the old frame can be reused or changed
+  // Our TLB may still map va to the old frame; only our user mode could use
+  // that entry, and the flush comes before it runs again.
+  tlb_flush_before_user();
   krelease(old);
   VMSTAT_INC(cow_copies);
   return VM_OK;
@@ -96,7 +98,7 @@ int fault_locked(struct proc *p, uint64 va, int access) {
     return cow_break(pte, va);
   if (!allows(e, access))
     return VM_BAD;
-  sfence_vma_page(va); // spurious: the PTE already allows it
+  tlb_flush_before_user(); // spurious: a stale entry; the PTE allows it
   return VM_OK;
 }
 

@@ -56,6 +56,17 @@ void kvm_switch_kernel(void) { w_satp(kernel_satp()); }
 void kvm_switch_user(pagetable_t pt) {
   w_satp(MAKE_SATP(KVA2PA(pt)));
   sfence_vma();
+  mycpu()->tlb_stale = 0;
+}
+
+// This hart's TLB may hold stale user translations of the running process;
+// usertrapret() flushes them just before sret. Deferring the flush is safe
+// because only that process's user mode uses them, and it saves QEMU the
+// TLB refills of the rest of the kernel path (its sfence.vma flushes all).
+void tlb_flush_before_user(void) {
+  push_off();
+  mycpu()->tlb_stale = 1;
+  pop_off();
 }
 
 // Flush every hart's TLB: after PTEs of processes that may be running on

@@ -216,7 +216,7 @@ int vm_grow(struct proc *p, int n, int lazy) {
     } else {
       p->rss -= unmap_range(p->pagetable, PGROUNDUP(sz - shrink), PGROUNDUP(sz));
       p->sz = sz - shrink;
-      sfence_vma(); // our own stale entries for the pages just freed
+      tlb_flush_before_user(); // our stale entries for the pages just freed
     }
   }
   releasesleep(&p->vmlock);
@@ -232,7 +232,7 @@ int vm_fork(struct proc *parent, struct proc *child) {
   acquiresleep(&first->vmlock);
   acquiresleep(&second->vmlock);
   int copied = uvmcopy(parent->pagetable, child->pagetable, vm_fork_copy);
-  sfence_vma(); // the parent's writable pages may now be COW
+  tlb_flush_before_user(); // the parent's writable pages may now be COW
   if (copied >= 0) {
     child->sz = parent->sz;
     child->rss = copied;

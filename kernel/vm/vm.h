@@ -83,6 +83,7 @@ void kvminithart(void);
 void kvm_switch_user(pagetable_t pt);
 void kvm_switch_kernel(void);
 void tlb_shootdown(void);
+void tlb_flush_before_user(void);
 pte_t *walk(pagetable_t pt, uint64 va, int alloc);
 uint64 walkaddr(pagetable_t pt, uint64 va);
 int mappages(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm);

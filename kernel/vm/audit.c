@@ -8,6 +8,9 @@
 //   I4  every user leaf PTE is PTE_U and maps a FRAME_USER frame
 //   I5  a writable PTE maps a frame nobody else references (refs == 1),
 //       so that a store can never be seen through another mapping
+//   S1  a leaf table shared by several address spaces has no writable PTE
+//   S2  a leaf table's references equal the level-1 entries naming it, and
+//       a page in it holds one reference per slot (pagetable.c)
 //
 // To see a consistent picture the audit holds every process's vmlock (in
 // proc-table order, vm.h): every change to a user page table, including
@@ -70,22 +73,39 @@ static void audit_pte(struct audit *a, uint64 va, pte_t pte) {
   (*count_of(a, frame_number(f)))++;
 }
 
+// A leaf table shared by several address spaces is visited once per
+// level-1 entry naming it; its PTEs are counted on the first visit only
+// (S2), and the visits are counted to check the table's own references.
 static int audit_leaf_table(pte_t *leaf, uint64 va, void *arg) {
-  for (int i = 0; i < 512; i++)
-    if (leaf[i] != 0)
-      audit_pte(arg, va + (uint64)i * PGSIZE, leaf[i]);
+  struct audit *a = arg;
+  if ((*count_of(a, frame_number(frame_of(leaf))))++ > 0)
+    return 0;
+  int shared = frame_refs(leaf) > 1;
+  for (int i = 0; i < 512; i++) {
+    if (leaf[i] == 0)
+      continue;
+    audit_pte(a, va + (uint64)i * PGSIZE, leaf[i]);
+    if (shared && (leaf[i] & PTE_W))
+      report(a, va + (uint64)i * PGSIZE, leaf[i], "writable PTE in a shared leaf table (S1)");
+  }
   return 0;
 }
 
-// I1 for every user frame: references equal mappings.
+// I1 for every user frame: references equal mappings; and a leaf table's
+// references equal the level-1 entries naming it.
 static void audit_frames(struct audit *a) {
   for (uint32 i = 0; i < frame_count(); i++) {
     struct frame *f = &frames[i];
-    uint32 mapped = *count_of(a, i);
+    uint32 counted = *count_of(a, i);
     uint32 kernel_refs = frame_kva(f) == dedup_zero_frame() ? 1 : 0;
-    if ((f->flags & FRAME_USER) && f->refs != mapped + kernel_refs) {
+    if ((f->flags & FRAME_USER) && f->refs != counted + kernel_refs) {
       printf("vmaudit: frame %p has %d references but %d mappings + %d (I1)\n",
-             frame_kva(f), f->refs, mapped, kernel_refs);
+             frame_kva(f), f->refs, counted, kernel_refs);
+      a->bad++;
+    } else if (!(f->flags & FRAME_USER) && counted > 0 &&
+               (!(f->flags & FRAME_KERNEL) || f->refs != counted)) {
+      printf("vmaudit: leaf table %p has %d references, %d entries name it (S2)\n",
+             frame_kva(f), f->refs, counted);
       a->bad++;
     }
   }

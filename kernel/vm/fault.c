@@ -15,8 +15,10 @@
 //   valid, allows the access   any           stale TLB entry: flush it, retry
 //   va >= MAXVA, not PTE_U     any           kill
 //
-// COW break: if the frame has one reference, the page is ours alone: make
-// the PTE writable in place (no copy). Otherwise copy the frame to a new
+// COW break: first, if the leaf table is shared with other address spaces
+// (fork shares them, uvm.c), this one gets its own copy of the table. Then,
+// if the frame has one reference, the page is ours alone: make the PTE
+// writable in place (no copy). Otherwise copy the frame to a new
 // one, map that writable, release the old frame and flush the stale TLB
 // entry. No frame for the copy: the process is killed (VM_NOMEM).
 //
@@ -33,28 +35,32 @@
 
 struct vmstats vmstats;
 
-static int fault_lazy(struct proc *p, pte_t *pte, uint64 va) {
+static int fault_lazy(struct proc *p, uint64 va) {
   char *mem = frame_alloc(FRAME_USER);
-  if (mem == 0)
-    return VM_NOMEM;
-  memset(mem, 0, PGSIZE);
-  if (pte == 0 && (pte = walk(p->pagetable, va, 1)) == 0) {
-    krelease(mem);
+  pte_t *pte = mem ? walk(p->pagetable, va, 1) : 0; // a private leaf table
+  if (pte == 0) {
+    if (mem)
+      krelease(mem);
     return VM_NOMEM;
   }
+  memset(mem, 0, PGSIZE);
   *pte = PA2PTE(KVA2PA(mem)) | PTE_R | PTE_W | PTE_U | PTE_V;
   p->rss++;
   return VM_OK; // the PTE was invalid, so no TLB entry can be stale
 }
 
-static int cow_break(pte_t *pte, uint64 va) {
+static int cow_break(struct proc *p, uint64 va) {
   VMSTAT_INC(cow_faults);
+  pte_t *pte = walk(p->pagetable, va, 1); // a shared leaf table is copied first
+  if (pte == 0)
+    return VM_NOMEM;
   void *old = PA2KVA(PTE2PA(*pte));
   uint64 flags = (PTE_FLAGS(*pte) & ~PTE_COW) | PTE_W;
   if (frame_refs(old) == 1) {
-    // Only we map it (frame.c: nobody can add a reference meanwhile).
-    // Permissions only grow, so a stale read-only TLB entry can at worst
-    // cause one more, spurious, fault: no flush needed.
+    // Only this PTE slot maps it, and the table is ours alone (frame.c:
+    // nobody can add a reference meanwhile). Permissions only grow, so a
+    // stale read-only TLB entry can at worst cause one more, spurious,
+    // fault: no flush needed.
     *pte = PA2PTE(KVA2PA(old)) | flags;
     VMSTAT_INC(cow_reuses);
     return VM_OK;
@@ -88,14 +94,14 @@ int fault_locked(struct proc *p, uint64 va, int access) {
   if (va >= MAXVA)
     return VM_BAD;
   va = PGROUNDDOWN(va);
-  pte_t *pte = walk(p->pagetable, va, 0);
+  pte_t *pte = walk(p->pagetable, va, 0); // look only: the table may be shared
   pte_t e = pte ? *pte : 0;
   if (e == 0)
-    return va < p->sz ? fault_lazy(p, pte, va) : VM_BAD;
+    return va < p->sz ? fault_lazy(p, va) : VM_BAD;
   if (!(e & PTE_V) || !(e & PTE_U))
     return VM_BAD; // guard page
   if (access == VM_WRITE && (e & PTE_COW))
-    return cow_break(pte, va);
+    return cow_break(p, va);
   if (!allows(e, access))
     return VM_BAD;
   tlb_flush_before_user(); // spurious: a stale entry; the PTE allows it

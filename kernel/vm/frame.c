@@ -122,16 +122,30 @@ void kretain(void *kva) {
     panic("kretain: frame is not in use");
 }
 
-// Drop one reference; returns 1 if that freed the frame.
-int frame_put(void *kva) {
-  struct frame *f = frame_of(kva);
-  uint32 before = __atomic_fetch_sub(&f->refs, 1, __ATOMIC_ACQ_REL);
+// Drop one reference and return how many are left, without freeing the
+// frame at zero: for frames whose content holds references of its own (a
+// leaf page table), which the caller releases before frame_free().
+uint32 frame_unref(void *kva) {
+  uint32 before = __atomic_fetch_sub(&frame_of(kva)->refs, 1, __ATOMIC_ACQ_REL);
   if (before == 0)
     panic("krelease: frame is not in use");
-  if (before > 1)
-    return 0;
+  return before - 1;
+}
+
+// Free a frame whose last reference frame_unref() dropped.
+void frame_free(void *kva) {
+  struct frame *f = frame_of(kva);
+  if (f->refs != 0 || frame_is_free(f))
+    panic("frame_free: frame in use or free");
   fill_junk(kva);
   push_free(f);
+}
+
+// Drop one reference; returns 1 if that freed the frame.
+int frame_put(void *kva) {
+  if (frame_unref(kva) > 0)
+    return 0;
+  frame_free(kva);
   return 1;
 }
 

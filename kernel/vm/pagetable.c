@@ -86,8 +86,66 @@ void tlb_shootdown(void) {
 
 pagetable_t pte_table(pte_t pte) { return PA2KVA(PTE2PA(pte)); }
 
+// ---------------------------------------------------------------- shared leaf tables
+//
+// fork shares leaf (level-0) tables copy-on-write (uvm.c): the level-1
+// entries of several address spaces may name one leaf table, whose frame's
+// reference count is the number of such entries. Two rules keep that
+// correct:
+//   S1 a shared leaf table holds no writable PTE, so every sharer sees the
+//      same read-only (or COW) pages;
+//   S2 a page holds one reference per PTE slot, however many address
+//      spaces see the slot.
+// Whoever changes a PTE first makes the table its own: walk(pt, va, 1)
+// copies a shared table (leaf_private). Only dedup changes PTEs of shared
+// tables in place (holding every vmlock, for every sharer alike).
+
+// Drop one reference to a leaf table; the last one releases its pages and
+// frees it.
+void leaf_put(pagetable_t leaf) {
+  if (frame_unref(leaf) > 0)
+    return;
+  for (int i = 0; i < 512; i++)
+    if (leaf[i] & PTE_V)
+      krelease(PA2KVA(PTE2PA(leaf[i])));
+  frame_free(leaf);
+}
+
+// The leaf table named by level-1 entry *l1e, made private to this address
+// space: a shared one is copied (its pages get a reference for each new
+// slot) and *l1e switched to the copy. Returns 0 if no frame is left.
+static pagetable_t leaf_private(pte_t *l1e) {
+  pagetable_t leaf = pte_table(*l1e);
+  if (frame_refs(leaf) == 1)
+    return leaf; // ours alone, and only we could add a sharer (by forking)
+  pagetable_t copy = kalloc();
+  if (copy == 0)
+    return 0;
+  for (int i = 0; i < 512; i++) {
+    copy[i] = leaf[i];
+    if (leaf[i] & PTE_V)
+      kretain(PA2KVA(PTE2PA(leaf[i])));
+  }
+  *l1e = PA2PTE(KVA2PA(copy)) | PTE_V;
+  leaf_put(leaf); // another sharer may have exited meanwhile: maybe the last
+  // This hart's page-walk cache may still name the old table, which the
+  // other sharers may free: flush before our user mode walks again.
+  tlb_flush_before_user();
+  return copy;
+}
+
+// The level-1 entry covering user address va, or 0 if its level-1 table
+// is missing.
+pte_t *walk_l1(pagetable_t pt, uint64 va) {
+  if (va >= MAXVA || !(pt[PX(2, va)] & PTE_V))
+    return 0;
+  return &pte_table(pt[PX(2, va)])[PX(1, va)];
+}
+
 // The leaf PTE for user address va, or 0 if va >= MAXVA or a table on the
-// way is missing and alloc is 0 (or no frame is left for it).
+// way is missing. alloc means the caller will change the PTE: missing
+// tables are created and a shared leaf table is first copied (returns 0
+// if no frame is left for either).
 pte_t *walk(pagetable_t pt, uint64 va, int alloc) {
   if (va >= MAXVA)
     return 0;
@@ -96,7 +154,9 @@ pte_t *walk(pagetable_t pt, uint64 va, int alloc) {
     if (*pte & PTE_V) {
       if (*pte & (PTE_R | PTE_W | PTE_X))
         panic("walk: unexpected superpage in user half");
-      pt = pte_table(*pte);
+      pt = level == 1 && alloc ? leaf_private(pte) : pte_table(*pte);
+      if (pt == 0)
+        return 0;
       continue;
     }
     if (!alloc || (pt = kalloc()) == 0)
@@ -142,20 +202,18 @@ pagetable_t uvmcreate(void) {
   return pt;
 }
 
-// Free the page-table pages of the user half and the root. Every leaf must
-// already be unmapped.
-static void free_table(pagetable_t pt, int level) {
-  int top = level == 2 ? KERNEL_HALF : 512;
-  for (int i = 0; i < top; i++) {
-    pte_t pte = pt[i];
-    if (level == 0) {
-      if (pte != 0)
-        panic("freewalk: leaf still mapped");
-    } else if (pte & PTE_V) {
-      free_table(pte_table(pte), level - 1);
-    }
+// Free the user half of a table: put every leaf table (which releases
+// the pages of those no one else shares), then the level-1 tables and the
+// root.
+void freewalk(pagetable_t pt) {
+  for (int i2 = 0; i2 < KERNEL_HALF; i2++) {
+    if (!(pt[i2] & PTE_V))
+      continue;
+    pagetable_t mid = pte_table(pt[i2]);
+    for (int i1 = 0; i1 < 512; i1++)
+      if (mid[i1] & PTE_V)
+        leaf_put(pte_table(mid[i1]));
+    krelease(mid);
   }
   krelease(pt);
 }
-
-void freewalk(pagetable_t pt) { free_table(pt, 2); }

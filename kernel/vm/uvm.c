@@ -1,16 +1,22 @@
 // User address spaces: building, growing, shrinking, copying (fork) and
-// freeing them, and moving bytes between them and the kernel.
+// freeing them.
 //
 // Layout of a process (exec.c builds it):
 //   0                  text (read-only), then data and bss
 //   guard page         PTE_GUARD: not mapped, any access kills
 //   stack              USERSTACK pages; sp starts at the top
 //   heap               grows with sbrk up to p->sz
-// Every user leaf PTE holds one reference on its frame (vm.h, I1).
+// Every user leaf PTE slot holds one reference on its frame (vm.h, I1).
 //
-// Process-level operations (vm_grow, vm_fork, vm_exec_commit, vm_exit) take
+// fork shares memory copy-on-write at the level of leaf tables: the child's
+// level-1 entries name the parent's leaf tables, whose writable PTEs first
+// become COW. So fork costs one step per 2 MiB of address space, exit of a
+// child that wrote nothing as much, and the first write in each 2 MiB
+// region copies that leaf table (walk(..., 1), see pagetable.c).
+//
+// Process-level operations (vm_grow, vm_fork, vm_exec_*, vm_exit) take
 // p->vmlock; the page-table-level ones (uvm*) leave locking to their caller
-// and are also used on tables nobody else can see yet (exec, fork's child).
+// and are also used on tables nobody else can see yet (exec's new image).
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/memlayout.h"
@@ -24,6 +30,8 @@
 
 // Call visit(leaf, va) for every leaf table of pt's user half, where va is
 // the address its first entry maps. Stops at the first visit that fails.
+// A leaf table shared by several address spaces is visited once per table
+// that names it.
 int for_each_leaf_table(pagetable_t pt, int (*visit)(pte_t *leaf, uint64 va, void *arg),
                         void *arg) {
   for (int i2 = 0; i2 < 256; i2++) {
@@ -57,31 +65,70 @@ uint64 uvmalloc(pagetable_t pt, uint64 oldsz, uint64 newsz, int xperm) {
   return newsz;
 }
 
-// Unmap [start, end) (page-aligned): release every mapped frame and clear
-// markers. Returns the number of frames unmapped.
-static int unmap_range(pagetable_t pt, uint64 start, uint64 end) {
-  int unmapped = 0;
-  for (uint64 va = start; va < end;) {
-    uint64 next = (va & ~(LEAF_SPAN - 1)) + LEAF_SPAN;
-    if (next > end)
-      next = end;
-    pte_t *pte = walk(pt, va, 0);
-    for (; pte != 0 && va < next; va += PGSIZE, pte++) {
-      if (*pte & PTE_V) {
-        krelease(PA2KVA(PTE2PA(*pte)));
-        unmapped++;
-      }
-      *pte = 0;
-    }
-    va = next;
+static int count_valid(pte_t *leaf) {
+  int n = 0;
+  for (int i = 0; i < 512; i++)
+    n += (leaf[i] & PTE_V) != 0;
+  return n;
+}
+
+// Clear [start, end), which lies within one leaf table. A table covered
+// whole is just let go; otherwise it must be private (unmap_range made
+// sure). Returns the pages unmapped.
+static int unmap_chunk(pagetable_t pt, uint64 start, uint64 end) {
+  pte_t *l1e = walk_l1(pt, start);
+  if (l1e == 0 || !(*l1e & PTE_V))
+    return 0;
+  pagetable_t leaf = pte_table(*l1e);
+  if (start % LEAF_SPAN == 0 && end - start == LEAF_SPAN) {
+    int n = count_valid(leaf);
+    *l1e = 0;
+    leaf_put(leaf);
+    return n;
   }
+  int n = 0;
+  for (pte_t *pte = walk(pt, start, 1); start < end; start += PGSIZE, pte++) {
+    if (*pte & PTE_V) {
+      krelease(PA2KVA(PTE2PA(*pte)));
+      n++;
+    }
+    *pte = 0;
+  }
+  return n;
+}
+
+// Unmap [start, end) (page-aligned): release every mapped page and clear
+// markers. Returns the number of pages unmapped, or -1 (with nothing
+// unmapped) if a shared leaf table that is only partly unmapped could not
+// be copied for lack of memory.
+static uint64 chunk_end(uint64 va, uint64 end) {
+  uint64 next = (va & ~(LEAF_SPAN - 1)) + LEAF_SPAN;
+  return next < end ? next : end;
+}
+
+static int unmap_range(pagetable_t pt, uint64 start, uint64 end) {
+  if (start >= end)
+    return 0;
+  // Only the first and the last leaf table can be partly covered: make
+  // them private first, so that nothing below can fail halfway.
+  uint64 firsts[2] = {start, (end - 1) & ~(LEAF_SPAN - 1)};
+  for (int i = 0; i < 2; i++) {
+    uint64 cs = firsts[i] < start ? start : firsts[i], ce = chunk_end(cs, end);
+    pte_t *l1e = walk_l1(pt, cs);
+    int partial = cs % LEAF_SPAN != 0 || ce - cs != LEAF_SPAN;
+    if (partial && l1e && (*l1e & PTE_V) && walk(pt, cs, 1) == 0)
+      return -1;
+  }
+  int unmapped = 0;
+  for (uint64 va = start; va < end; va = chunk_end(va, end))
+    unmapped += unmap_chunk(pt, va, chunk_end(va, end));
   return unmapped;
 }
 
 // Shrink from oldsz to newsz, releasing the pages above PGROUNDUP(newsz).
 uint64 uvmdealloc(pagetable_t pt, uint64 oldsz, uint64 newsz) {
-  if (newsz < oldsz)
-    unmap_range(pt, PGROUNDUP(newsz), PGROUNDUP(oldsz));
+  if (newsz < oldsz && unmap_range(pt, PGROUNDUP(newsz), PGROUNDUP(oldsz)) < 0)
+    return oldsz;
   return newsz;
 }
 
@@ -96,91 +143,88 @@ int uvmguard(pagetable_t pt, uint64 va) {
   return 0;
 }
 
-struct copy_state {
-  pagetable_t child;
-  int eager;  // copy every page now (VMCTL_FORK_COPY), as xv6 does
-  int copied; // frames mapped in the child
-};
+// ---------------------------------------------------------------- fork
 
-// Share (or copy) one page of the parent: *parent_pte may be downgraded.
-static int copy_pte(pte_t *parent_pte, pte_t *child_pte, int eager) {
-  pte_t pte = *parent_pte;
-  if (!(pte & PTE_V)) {
-    *child_pte = pte; // a marker (guard page): nothing to share
-    return 0;
-  }
-  void *frame = PA2KVA(PTE2PA(pte));
-  if (eager) {
-    char *mem = frame_alloc(FRAME_USER);
-    if (mem == 0)
-      return -1;
-    memmove(mem, frame, PGSIZE);
-    uint64 flags = PTE_FLAGS(pte);
-    if (flags & PTE_COW) // the parent's page is shared; the child's copy is not
-      flags = (flags & ~PTE_COW) | PTE_W;
-    *child_pte = PA2PTE(KVA2PA(mem)) | flags;
-    return 1;
-  }
-  if (pte & PTE_W) { // writable: both sides become COW (read-only)
-    pte = (pte & ~PTE_W) | PTE_COW;
-    *parent_pte = pte;
-  }
-  kretain(frame);
-  *child_pte = pte;
-  return 1;
-}
-
-static int copy_leaf_table(pte_t *leaf, uint64 va, void *arg) {
-  struct copy_state *cs = arg;
-  pte_t *child_leaf = 0;
+// Prepare a leaf table of the parent for sharing (S1): its writable PTEs
+// become read-only COW. Returns 1 if some PTE lost PTE_W.
+static int share_leaf(pagetable_t leaf) {
+  if (frame_refs(leaf) > 1)
+    return 0; // shared already, so nothing in it is writable
+  int downgraded = 0;
   for (int i = 0; i < 512; i++) {
-    if (leaf[i] == 0)
-      continue;
-    if (child_leaf == 0) {
-      pte_t *first = walk(cs->child, va, 1);
-      if (first == 0)
-        return -1;
-      child_leaf = first;
+    if ((leaf[i] & (PTE_V | PTE_W)) == (PTE_V | PTE_W)) {
+      leaf[i] = (leaf[i] & ~PTE_W) | PTE_COW;
+      downgraded = 1;
     }
-    int r = copy_pte(&leaf[i], &child_leaf[i], cs->eager);
-    if (r < 0)
-      return -1;
-    cs->copied += r;
   }
-  return 0;
+  return downgraded;
 }
 
-// Give the new (empty) table every page of old: shared copy-on-write, or
-// copied when eager. Walks each leaf table once instead of each page from
-// the root. Returns the frames mapped in new, or -1 if memory ran out (the
-// caller frees new; pages of old already made COW stay correct).
-// The caller flushes this hart's TLB: old's PTEs may have lost PTE_W.
-int uvmcopy(pagetable_t old, pagetable_t new, int eager) {
-  struct copy_state cs = {new, eager, 0};
-  if (for_each_leaf_table(old, copy_leaf_table, &cs) < 0)
-    return -1;
-  return cs.copied;
-}
-
-static int release_leaf_table(pte_t *leaf, uint64 va, void *arg) {
+// A private copy of a leaf table with a copy of every page in it, as
+// xv6's fork makes (VMCTL_FORK_COPY). Returns 0 if memory ran out.
+static pagetable_t copy_leaf(pagetable_t leaf) {
+  pagetable_t copy = kalloc();
+  if (copy == 0)
+    return 0;
+  memset(copy, 0, PGSIZE);
   for (int i = 0; i < 512; i++) {
-    if (leaf[i] & PTE_V)
-      krelease(PA2KVA(PTE2PA(leaf[i])));
-    leaf[i] = 0;
+    if (!(leaf[i] & PTE_V)) {
+      copy[i] = leaf[i]; // empty, or a marker: nothing to copy
+      continue;
+    }
+    char *mem = frame_alloc(FRAME_USER);
+    if (mem == 0) {
+      leaf_put(copy); // releases the pages copied so far
+      return 0;
+    }
+    memmove(mem, PA2KVA(PTE2PA(leaf[i])), PGSIZE);
+    uint64 flags = PTE_FLAGS(leaf[i]);
+    if (flags & PTE_COW) // shared in the parent; the copy is not
+      flags = (flags & ~PTE_COW) | PTE_W;
+    copy[i] = PA2PTE(KVA2PA(mem)) | flags;
   }
-  return 0;
+  return copy;
 }
 
-// Release every user page and then the table itself.
-void uvmfree(pagetable_t pt) {
-  for_each_leaf_table(pt, release_leaf_table, 0);
-  freewalk(pt);
+// Give the new, empty table the memory of old: shared copy-on-write leaf
+// tables, or copies of every page when eager. Returns 1 if some PTE of old
+// lost PTE_W (the caller's TLB must be flushed), 0, or -1 if memory ran
+// out (new then holds part of it; uvmfree releases that correctly).
+int uvmcopy(pagetable_t old, pagetable_t new, int eager) {
+  int downgraded = 0;
+  for (int i2 = 0; i2 < 256; i2++) {
+    if (!(old[i2] & PTE_V))
+      continue;
+    pagetable_t old_mid = pte_table(old[i2]), new_mid = kalloc();
+    if (new_mid == 0)
+      return -1;
+    memset(new_mid, 0, PGSIZE);
+    new[i2] = PA2PTE(KVA2PA(new_mid)) | PTE_V;
+    for (int i1 = 0; i1 < 512; i1++) {
+      if (!(old_mid[i1] & PTE_V))
+        continue;
+      pagetable_t leaf = pte_table(old_mid[i1]);
+      if (eager) {
+        pagetable_t copy = copy_leaf(leaf);
+        if (copy == 0)
+          return -1;
+        new_mid[i1] = PA2PTE(KVA2PA(copy)) | PTE_V;
+      } else {
+        downgraded |= share_leaf(leaf);
+        kretain(leaf);
+        new_mid[i1] = old_mid[i1];
+      }
+    }
+  }
+  return downgraded;
 }
+
+// Release every user page (of leaf tables nobody else shares) and the
+// table itself.
+void uvmfree(pagetable_t pt) { freewalk(pt); }
 
 static int count_leaf_table(pte_t *leaf, uint64 va, void *arg) {
-  for (int i = 0; i < 512; i++)
-    if (leaf[i] & PTE_V)
-      (*(int *)arg)++;
+  *(int *)arg += count_valid(leaf);
   return 0;
 }
 
@@ -211,10 +255,11 @@ int vm_grow(struct proc *p, int n, int lazy) {
       p->sz = sz + n;
   } else if (n < 0) {
     uint64 shrink = (uint64)(-(long)n);
-    if (shrink > sz) {
+    int gone = shrink > sz ? -1 : unmap_range(p->pagetable, PGROUNDUP(sz - shrink), PGROUNDUP(sz));
+    if (gone < 0) {
       r = -1;
     } else {
-      p->rss -= unmap_range(p->pagetable, PGROUNDUP(sz - shrink), PGROUNDUP(sz));
+      p->rss -= gone;
       p->sz = sz - shrink;
       tlb_flush_before_user(); // our stale entries for the pages just freed
     }
@@ -224,24 +269,26 @@ int vm_grow(struct proc *p, int n, int lazy) {
 }
 
 // fork: give child (new, not yet runnable) the parent's memory. On
-// failure the child is left with an empty address space.
+// failure the child is left with no address space.
 int vm_fork(struct proc *parent, struct proc *child) {
   // Two vmlocks: take them in proc-table order (vm.h).
   struct proc *first = parent < child ? parent : child;
   struct proc *second = parent < child ? child : parent;
   acquiresleep(&first->vmlock);
   acquiresleep(&second->vmlock);
-  int copied = uvmcopy(parent->pagetable, child->pagetable, vm_fork_copy);
-  tlb_flush_before_user(); // the parent's writable pages may now be COW
-  if (copied >= 0) {
+  int r = uvmcopy(parent->pagetable, child->pagetable, vm_fork_copy);
+  if (r > 0)
+    tlb_flush_before_user(); // the parent's writable pages became COW
+  if (r >= 0) {
     child->sz = parent->sz;
-    child->rss = copied;
+    child->rss = parent->rss;
   } else {
-    for_each_leaf_table(child->pagetable, release_leaf_table, 0);
+    uvmfree(child->pagetable);
+    child->pagetable = 0;
   }
   releasesleep(&second->vmlock);
   releasesleep(&first->vmlock);
-  return copied < 0 ? -1 : 0;
+  return r < 0 ? -1 : 0;
 }
 
 // exec builds the new image while holding p->vmlock, so that vmaudit never
@@ -280,109 +327,4 @@ void vm_exit(struct proc *p) {
   if (pt)
     uvmfree(pt);
   releasesleep(&p->vmlock);
-}
-
-// ---------------------------------------------------------------- copying
-
-// Physical address of user page va in pt, made ready for access: lazily
-// allocated or copy-on-write pages of the current process are resolved as
-// a user access would. Returns 0 if the access is not allowed. The caller
-// holds p->vmlock when pt is the current process's table.
-static uint64 user_page(pagetable_t pt, uint64 va, int access) {
-  struct proc *p = myproc();
-  uint64 need = PTE_V | PTE_U | (access == VM_WRITE ? PTE_W : PTE_R);
-  for (int tries = 0; tries < 2; tries++) {
-    pte_t *pte = walk(pt, va, 0);
-    if (pte && (*pte & need) == need)
-      return PTE2PA(*pte);
-    // Only the current process's own memory can be faulted in.
-    if (p == 0 || pt != p->pagetable || fault_locked(p, va, access) != VM_OK)
-      return 0;
-  }
-  return 0;
-}
-
-// Lock the current process's address space if pt is it. Returns what to
-// pass to copy_unlock().
-static struct proc *copy_lock(pagetable_t pt) {
-  struct proc *p = myproc();
-  if (p == 0 || pt != p->pagetable)
-    return 0;
-  acquiresleep(&p->vmlock);
-  return p;
-}
-
-static void copy_unlock(struct proc *locked) {
-  if (locked)
-    releasesleep(&locked->vmlock);
-}
-
-// Copy len bytes from src to user address dstva in pt. Breaks COW like a
-// user store would. Returns 0, or -1 if some byte is not writable by user.
-int copyout(pagetable_t pt, uint64 dstva, char *src, uint64 len) {
-  struct proc *locked = copy_lock(pt);
-  int r = 0;
-  while (len > 0) {
-    uint64 va0 = PGROUNDDOWN(dstva);
-    uint64 pa = user_page(pt, va0, VM_WRITE);
-    if (pa == 0) {
-      r = -1;
-      break;
-    }
-    uint64 n = PGSIZE - (dstva - va0);
-    if (n > len)
-      n = len;
-    memmove((char *)PA2KVA(pa) + (dstva - va0), src, n);
-    len -= n;
-    src += n;
-    dstva += n;
-  }
-  copy_unlock(locked);
-  return r;
-}
-
-// Copy len bytes from user address srcva in pt to dst.
-int copyin(pagetable_t pt, char *dst, uint64 srcva, uint64 len) {
-  struct proc *locked = copy_lock(pt);
-  int r = 0;
-  while (len > 0) {
-    uint64 va0 = PGROUNDDOWN(srcva);
-    uint64 pa = user_page(pt, va0, VM_READ);
-    if (pa == 0) {
-      r = -1;
-      break;
-    }
-    uint64 n = PGSIZE - (srcva - va0);
-    if (n > len)
-      n = len;
-    memmove(dst, (char *)PA2KVA(pa) + (srcva - va0), n);
-    len -= n;
-    dst += n;
-    srcva += n;
-  }
-  copy_unlock(locked);
-  return r;
-}
-
-// Copy a NUL-terminated string of at most max bytes (NUL included) from
-// user address srcva. Returns 0, or -1 if it is not readable or too long.
-int copyinstr(pagetable_t pt, char *dst, uint64 srcva, uint64 max) {
-  struct proc *locked = copy_lock(pt);
-  int r = -1;
-  while (max > 0 && r < 0) {
-    uint64 va0 = PGROUNDDOWN(srcva);
-    uint64 pa = user_page(pt, va0, VM_READ);
-    if (pa == 0)
-      break;
-    char *s = (char *)PA2KVA(pa) + (srcva - va0);
-    uint64 n = PGSIZE - (srcva - va0);
-    for (; n > 0 && max > 0; n--, max--, srcva++) {
-      if ((*dst++ = *s++) == 0) {
-        r = 0;
-        break;
-      }
-    }
-  }
-  copy_unlock(locked);
-  return r;
 }

@@ -73,6 +73,8 @@ uint32 frame_number(struct frame *f);
 uint32 frame_count(void);
 uint32 frame_refs(void *kva);
 int frame_put(void *kva);
+uint32 frame_unref(void *kva);
+void frame_free(void *kva);
 int frame_is_free(struct frame *f);
 int frame_check_freelist(void);
 
@@ -90,6 +92,8 @@ int mappages(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm);
 pagetable_t uvmcreate(void);
 void freewalk(pagetable_t pt);
 pagetable_t pte_table(pte_t pte);
+pte_t *walk_l1(pagetable_t pt, uint64 va);
+void leaf_put(pagetable_t leaf);
 
 // ---------------------------------------------------------------- uvm.c
 uint64 uvmalloc(pagetable_t pt, uint64 oldsz, uint64 newsz, int xperm);

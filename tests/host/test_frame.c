@@ -79,6 +79,26 @@ static void test_alloc_release(void) {
   result("alloc_release", ok);
 }
 
+// frame_unref/frame_free: the caller of the last unref frees the frame
+// (used for shared leaf page tables, whose content holds references).
+static void test_unref_free(void) {
+  int ok = 1;
+  fresh_table();
+  char *t = kalloc();
+  kretain(t);
+  CHECK(frame_unref(t) == 1, "unref of a frame with 2 refs must leave 1");
+  CHECK(!frame_is_free(frame_of(t)), "frame freed by unref");
+  CHECK(PANICS(frame_free(t)), "frame_free of a referenced frame did not panic");
+  CHECK(frame_unref(t) == 0, "last unref must report 0");
+  CHECK(!frame_is_free(frame_of(t)), "frame freed before frame_free");
+  frame_free(t);
+  CHECK(frame_is_free(frame_of(t)) && freepages() == ARENA_FRAMES - RESERVED,
+        "frame_free did not free");
+  CHECK(frame_put(kalloc()) == 1, "frame_put of the only reference must free");
+  CHECK(frame_check_freelist() == 0, "audit after unref/free");
+  result("unref_free", ok);
+}
+
 static void test_exhaustion(void) {
   int ok = 1;
   fresh_table();
@@ -156,6 +176,7 @@ int main(void) {
   arena = aligned_alloc(PGSIZE, ARENA_FRAMES * PGSIZE);
   test_init();
   test_alloc_release();
+  test_unref_free();
   test_exhaustion();
   test_misuse_panics();
   test_concurrent_refs();

@@ -285,6 +285,7 @@ static void idle(struct cpu *c) {
 static void run(struct cpu *c, struct proc *p) {
   p->state = RUNNING;
   c->proc = p;
+  __sync_synchronize(); // before the flush: see tlb_shootdown (vm/pagetable.c)
   if (p->pagetable)
     kvm_switch_user(p->pagetable);
   swtch(&c->context, &p->context);

@@ -27,9 +27,14 @@ void *memset(void *dst, int c, uint n) {
 int memcmp(const void *a, const void *b, uint n) {
   const uchar *p = a, *q = b;
   if (aligned8(a, b, n)) {
-    // Skip equal words (dedup compares whole pages), then find the byte.
-    for (; n > 0 && *(const uint64 *)p == *(const uint64 *)q; n -= 8, p += 8, q += 8)
-      ;
+    // Skip equal blocks of four words (dedup compares whole pages), then
+    // find the differing byte.
+    const uint64 *x = a, *y = b;
+    for (; n >= 32; n -= 32, x += 4, y += 4)
+      if (((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3])) != 0)
+        break;
+    p = (const uchar *)x;
+    q = (const uchar *)y;
   }
   for (; n > 0; n--, p++, q++)
     if (*p != *q)

@@ -121,8 +121,7 @@ static void *find_or_insert(struct scan *s, void *f, uint64 hash) {
 
 static void release_doomed(struct scan *s) {
   tlb_shootdown(); // no hart may still reach the frames through old PTEs
-  for (int i = 0; i < s->ndoomed; i++)
-    s->freed += frame_put(frame_kva(&frames[s->doomed[i]]));
+  s->freed += frames_put(s->doomed, s->ndoomed);
   s->ndoomed = 0;
 }
 

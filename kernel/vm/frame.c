@@ -141,6 +141,34 @@ void frame_free(void *kva) {
   push_free(f);
 }
 
+// Drop one reference to each of n frames (by number); returns how many
+// that freed. The freed ones join the free list under one lock.
+int frames_put(const uint32 *fnums, int n) {
+  uint32 chain = NO_FRAME, last = NO_FRAME;
+  int freed = 0;
+  for (int i = 0; i < n; i++) {
+    struct frame *f = &frames[fnums[i]];
+    if (frame_unref(frame_kva(f)) > 0)
+      continue;
+    fill_junk(frame_kva(f));
+    f->next = chain;
+    chain = fnums[i];
+    if (last == NO_FRAME)
+      last = fnums[i];
+    freed++;
+  }
+  if (freed == 0)
+    return 0;
+  acquire(&freelist.lock);
+  for (uint32 i = chain; i != NO_FRAME; i = frames[i].next)
+    frames[i].flags = FRAME_FREE;
+  frames[last].next = freelist.head;
+  freelist.head = chain;
+  freelist.nfree += freed;
+  release(&freelist.lock);
+  return freed;
+}
+
 // Drop one reference; returns 1 if that freed the frame.
 int frame_put(void *kva) {
   if (frame_unref(kva) > 0)

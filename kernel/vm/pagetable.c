@@ -72,11 +72,19 @@ void tlb_flush_before_user(void) {
 // Flush every hart's TLB: after PTEs of processes that may be running on
 // other harts were downgraded or removed, and before the frames they named
 // are reused or their content relied upon.
+//
+// Only harts running a process need the fence: an idle hart flushes when it
+// starts running one (kvm_switch_user). The PTE stores above are ordered
+// before the reads of cpu->proc below, and run() (proc.c) orders its store
+// of cpu->proc before its flush, so a hart is either seen running here or
+// flushes after the stores. A remote fence is expensive under QEMU (the
+// target harts' threads must wake), so this matters.
 void tlb_shootdown(void) {
   uint64 others = 0;
+  __sync_synchronize();
   push_off(); // stay on this hart while naming the others
   for (int h = 0; h < NCPU; h++)
-    if (cpus[h].started && h != cpuid())
+    if (h != cpuid() && __atomic_load_n(&cpus[h].proc, __ATOMIC_RELAXED) != 0)
       others |= 1UL << h;
   sfence_vma();
   pop_off();

@@ -73,6 +73,7 @@ uint32 frame_number(struct frame *f);
 uint32 frame_count(void);
 uint32 frame_refs(void *kva);
 int frame_put(void *kva);
+int frames_put(const uint32 *fnums, int n);
 uint32 frame_unref(void *kva);
 void frame_free(void *kva);
 int frame_is_free(struct frame *f);

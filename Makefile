@@ -96,8 +96,9 @@ qemu: deps
 	sed "s/:1234/:$(GDBPORT)/" < $^ > $@
 
 qemu-gdb: deps .gdbinit
+	@tools/install-deps --gdb
 	$(MAKE) all
-	@echo "*** Now run 'gdb-multiarch' (or riscv64-linux-gnu-gdb) in this directory; port $(GDBPORT)."
+	@echo "*** Now run 'gdb-multiarch -x .gdbinit' in this directory (port $(GDBPORT))."
 	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
 
 test: deps

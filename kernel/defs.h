@@ -149,7 +149,7 @@ void uartputc_sync(int c);
 
 // plic.c
 void plicinit(void);
-void plicinithart(void);
+void plicinithart(int devices);
 int plic_claim(void);
 void plic_complete(int irq);
 

@@ -32,7 +32,7 @@ void kmain(uint64 hartid, uint64 dtb) {
   trapinit();      // trap vectors
   trapinithart();  // this hart's trap vector and timer
   plicinit();      // interrupt controller
-  plicinithart();  // this hart's device interrupts
+  plicinithart(1); // device interrupts come to this hart
   binit();         // buffer cache
   iinit();         // inode table
   fileinit();      // file table
@@ -50,7 +50,7 @@ void kmain_secondary(uint64 hartid) {
     ;
   kvminithart();
   trapinithart();
-  plicinithart();
+  plicinithart(0);
   mycpu()->started = 1;
   scheduler();
 }

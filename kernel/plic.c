@@ -1,7 +1,11 @@
 // The platform-level interrupt controller routes device interrupts (UART,
-// both virtio disks) to the harts. Each hart's supervisor context enables
-// the sources it wants, claims an interrupt to learn its source and
-// completes it when the device has been served.
+// both virtio disks) to the harts. A hart's supervisor context enables the
+// sources it wants, claims an interrupt to learn its source and completes
+// it when the device has been served.
+//
+// Every device interrupt goes to the boot hart only. Were it enabled on all
+// harts, each interrupt would end the wfi of every idle hart (under QEMU,
+// wake every vCPU thread) for one of them to claim it.
 #include "types.h"
 #include "param.h"
 #include "memlayout.h"
@@ -17,12 +21,13 @@ void plicinit(void) {
     REG(PLIC_PRIORITY + 4 * sources[i]) = 1; // any non-zero priority enables
 }
 
-void plicinithart(void) {
+// devices: whether this hart takes device interrupts (see above).
+void plicinithart(int devices) {
   int hart = cpuid();
   uint32 mask = 0;
   for (int i = 0; i < (int)NELEM(sources); i++)
     mask |= 1u << sources[i];
-  REG(PLIC_SENABLE(hart)) = mask;
+  REG(PLIC_SENABLE(hart)) = devices ? mask : 0;
   REG(PLIC_SPRIORITY(hart)) = 0; // threshold: accept every priority
 }
 

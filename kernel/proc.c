@@ -393,7 +393,13 @@ void wakeup(void *chan) {
     }
     release(&p->lock);
   }
-  if (woke)
+  // A hart that is not running a process (this is an interrupt on an idle
+  // hart) will look for runnable processes itself next: no need to wake
+  // another one.
+  push_off();
+  int busy = mycpu()->proc != 0;
+  pop_off();
+  if (woke && busy)
     kick_idle_hart();
 }
 

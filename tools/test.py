@@ -51,11 +51,11 @@ HOST_TIMEOUT = 120  # seconds for one host test binary
 # boots its own machine, one after the other (the machine has 2 cores).
 GUEST_SUITES = [
     ("test_sys", 3, 900),
-    ("test_sys -q", 1, 600),
+    ("test_sys", 1, 900),
     ("test_cow", 3, 600),
     ("test_cow", 1, 600),
     ("test_dedup", 3, 900),
-    ("test_dedup -q", 1, 600),
+    ("test_dedup", 1, 900),
 ]
 
 HOST_CFLAGS = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all",

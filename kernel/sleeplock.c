@@ -2,8 +2,10 @@
 //
 // Interface: initsleeplock, acquiresleep, releasesleep, holdingsleep.
 // Invariant: lk->locked is 1 exactly while one process, lk->pid, holds the
-// lock; every process waiting for it sleeps on the lock's address and is
-// woken by releasesleep().
+// lock; every process waiting for it sleeps on the lock's address, counted
+// in lk->waiters, and is woken by releasesleep(). Without waiters a release
+// skips wakeup(), which scans the process table: address-space locks are
+// taken on every page fault and are almost never contended.
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/riscv.h"
@@ -15,6 +17,7 @@
 void initsleeplock(struct sleeplock *lk, char *name) {
   initlock(&lk->lk, "sleeplock");
   lk->locked = 0;
+  lk->waiters = 0;
   lk->pid = 0;
   lk->name = name;
 }
@@ -22,8 +25,11 @@ void initsleeplock(struct sleeplock *lk, char *name) {
 // Take the lock, sleeping while another process holds it.
 void acquiresleep(struct sleeplock *lk) {
   acquire(&lk->lk);
-  while (lk->locked)
+  while (lk->locked) {
+    lk->waiters++;
     sleep(lk, &lk->lk); // sleep() drops lk->lk, so the holder can release
+    lk->waiters--;
+  }
   lk->locked = 1;
   lk->pid = myproc()->pid;
   release(&lk->lk);
@@ -35,7 +41,8 @@ void releasesleep(struct sleeplock *lk) {
     panic("releasesleep: not held");
   lk->locked = 0;
   lk->pid = 0;
-  wakeup(lk);
+  if (lk->waiters > 0)
+    wakeup(lk);
   release(&lk->lk);
 }
 

@@ -11,6 +11,7 @@
 struct sleeplock {
   struct spinlock lk; // protects locked and pid
   uint locked;        // 1 while some process holds the lock
+  uint waiters;       // processes sleeping in acquiresleep()
   int pid;            // the holder, for holdingsleep() and debugging
   char *name;         // for panics
 };

@@ -3,7 +3,9 @@
 // eagerly, as xv6 does). Times come from the time CSR (10 MHz on QEMU virt)
 // and are medians of several runs.
 //
-//   1. fork + child exit + wait, with 1, 8, 32 and 64 MiB of heap
+//   1. fork + child exit + wait, with 1, 8, 32 and 64 MiB of heap: with
+//      every page written just before (so fork must write-protect them all),
+//      and with the heap unchanged since the previous fork
 //   2. fork + exec of a small program (/true)
 //   3. one COW fault (copy, and in-place reuse) against a bare 4 KiB copy
 //   4. a child that writes every page of 32 MiB after fork, against the
@@ -65,38 +67,55 @@ static uint64 time_fork_exit_wait(void) {
   return now() - t0;
 }
 
-static uint64 median_fork(int eager) {
+// Write every page of the heap, so that it is private and writable again
+// (the worst case for a COW fork, which must make it all read-only).
+static void heap_dirty(void) {
+  for (uint64 off = 0; off < heap_size; off += PGSIZE)
+    heap_base[off]++;
+}
+
+// Median fork + exit + wait, eager or COW, with the heap written before
+// each fork (dirty) or left as the previous fork left it; 0 if a fork
+// failed.
+static uint64 median_fork(int eager, int dirty) {
   uint64 t[REPS];
-  int old = vmctl(VMCTL_FORK_COPY, eager);
-  for (int i = 0; i < REPS; i++)
-    if ((t[i] = time_fork_exit_wait()) == 0)
-      break;
+  int old = vmctl(VMCTL_FORK_COPY, eager), failed = 0;
+  for (int i = 0; i < REPS && !failed; i++) {
+    if (dirty)
+      heap_dirty();
+    t[i] = time_fork_exit_wait();
+    failed = t[i] == 0;
+  }
   vmctl(VMCTL_FORK_COPY, old);
-  return t[REPS - 1] == 0 || t[0] == 0 ? 0 : median(t, REPS);
+  return failed ? 0 : median(t, REPS);
 }
 
 static void print_ratio(uint64 base, uint64 ours) {
   if (base == 0 || ours == 0) {
-    printf("       -\n");
+    printf("        -");
     return;
   }
   uint64 tenths = base * 10 / ours;
-  printf("  %d.%dx\n", (int)(tenths / 10), (int)(tenths % 10));
+  printf("  %5d.%dx", (int)(tenths / 10), (int)(tenths % 10));
 }
 
 static void bench_fork_sizes(void) {
   static int sizes[] = {1, 8, 32, 64};
-  printf("fork + exit + wait        COW (us)   eager (us)   eager/COW\n");
+  printf("fork + exit + wait (us)   eager    COW, written  eager/COW    COW, unchanged  "
+         "eager/COW\n");
   for (int i = 0; i < 4; i++) {
     heap_resize((uint64)sizes[i] * MiB);
-    uint64 cow = median_fork(0), eager = median_fork(1);
-    printf("  %d MiB%s                %d", sizes[i], sizes[i] < 10 ? " " : "",
-           (int)(cow / TICKS_PER_US));
+    uint64 eager = median_fork(1, 1), dirty = median_fork(0, 1), clean = median_fork(0, 0);
+    printf("  %d MiB%s                 ", sizes[i], sizes[i] < 10 ? " " : "");
     if (eager)
-      printf("       %d", (int)(eager / TICKS_PER_US));
+      printf("%6d", (int)(eager / TICKS_PER_US));
     else
-      printf("       no memory");
-    print_ratio(eager, cow);
+      printf("no mem");
+    printf("   %6d     ", (int)(dirty / TICKS_PER_US));
+    print_ratio(eager, dirty);
+    printf("   %6d         ", (int)(clean / TICKS_PER_US));
+    print_ratio(eager, clean);
+    printf("\n");
   }
   heap_resize(0);
 }
@@ -124,9 +143,10 @@ static void bench_fork_exec(void) {
     vmctl(VMCTL_FORK_COPY, old);
   }
   uint64 cow = median(t[0], REPS), eager = median(t[1], REPS);
-  printf("fork + exec /true         %d         %d", (int)(cow / TICKS_PER_US),
-         (int)(eager / TICKS_PER_US));
+  printf("fork + exec /true (us)   %6d   %6d     ", (int)(eager / TICKS_PER_US),
+         (int)(cow / TICKS_PER_US));
   print_ratio(eager, cow);
+  printf("\n");
 }
 
 // The same word loop as the kernel's memmove (kernel/string.c), so that the

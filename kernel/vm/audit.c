@@ -81,12 +81,15 @@ static int audit_leaf_table(pte_t *leaf, uint64 va, void *arg) {
   if ((*count_of(a, frame_number(frame_of(leaf))))++ > 0)
     return 0;
   int shared = frame_refs(leaf) > 1;
+  int nowrite = (frame_of(leaf)->flags & FRAME_NOWRITE) != 0;
   for (int i = 0; i < 512; i++) {
     if (leaf[i] == 0)
       continue;
     audit_pte(a, va + (uint64)i * PGSIZE, leaf[i]);
-    if (shared && (leaf[i] & PTE_W))
-      report(a, va + (uint64)i * PGSIZE, leaf[i], "writable PTE in a shared leaf table (S1)");
+    if ((shared || nowrite) && (leaf[i] & PTE_W))
+      report(a, va + (uint64)i * PGSIZE, leaf[i],
+             shared ? "writable PTE in a shared leaf table (S1)"
+                    : "writable PTE in a table marked FRAME_NOWRITE");
   }
   return 0;
 }

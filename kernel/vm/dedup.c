@@ -184,8 +184,10 @@ static int restore_leaf(pte_t *leaf, uint64 va, void *arg) {
     if (!(leaf[i] & PTE_WP))
       continue;
     leaf[i] &= ~PTE_WP;
-    if (f != zero_frame && frame_refs(f) == 1)
+    if (f != zero_frame && frame_refs(f) == 1) {
       leaf[i] = (leaf[i] & ~PTE_COW) | PTE_W; // still ours alone
+      frame_of(leaf)->flags &= ~FRAME_NOWRITE;
+    }
   }
   return 0;
 }

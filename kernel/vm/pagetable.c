@@ -165,6 +165,8 @@ pte_t *walk(pagetable_t pt, uint64 va, int alloc) {
       pt = level == 1 && alloc ? leaf_private(pte) : pte_table(*pte);
       if (pt == 0)
         return 0;
+      if (level == 1 && alloc)
+        frame_of(pt)->flags &= ~FRAME_NOWRITE; // the caller may add PTE_W
       continue;
     }
     if (!alloc || (pt = kalloc()) == 0)

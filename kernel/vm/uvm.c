@@ -147,9 +147,14 @@ int uvmguard(pagetable_t pt, uint64 va) {
 
 // Prepare a leaf table of the parent for sharing (S1): its writable PTEs
 // become read-only COW. Returns 1 if some PTE lost PTE_W.
+// A table is scanned only if it may hold a writable PTE: FRAME_NOWRITE
+// marks one that was scanned and not changed since (walk(..., 1), the only
+// way to change a PTE, clears the mark; so does dedup when it gives PTE_W
+// back). Forking again a process that did not write is then cheap.
 static int share_leaf(pagetable_t leaf) {
-  if (frame_refs(leaf) > 1)
-    return 0; // shared already, so nothing in it is writable
+  struct frame *f = frame_of(leaf);
+  if (frame_refs(leaf) > 1 || (f->flags & FRAME_NOWRITE))
+    return 0; // shared already (S1) or scanned already: nothing writable
   int downgraded = 0;
   for (int i = 0; i < 512; i++) {
     if ((leaf[i] & (PTE_V | PTE_W)) == (PTE_V | PTE_W)) {
@@ -157,6 +162,7 @@ static int share_leaf(pagetable_t leaf) {
       downgraded = 1;
     }
   }
+  f->flags |= FRAME_NOWRITE; // the table is ours alone: only we change its flags
   return downgraded;
 }
 

@@ -60,6 +60,7 @@ struct frame {
 #define FRAME_USER 0x4   // user memory, mapped by user PTEs
 #define FRAME_MERGED 0x8 // dedup mapped several identical pages onto it
 #define FRAME_SEEN 0x10  // in the running dedup scan's table (dedup.c)
+#define FRAME_NOWRITE 0x20 // a leaf table known to hold no writable PTE (uvm.c)
 
 #define NO_FRAME 0xffffffff
 

@@ -1,24 +1,29 @@
 // The virtual-memory subsystem: its data structures, its lock order and its
-// interface to the rest of the kernel.
+// interface to the rest of the kernel. docs/vm.md tells the whole design.
 //
 // Files:
 //   frame.c      the frame table: one record per physical frame, the free
 //                list, kalloc/kretain/krelease
-//   pagetable.c  Sv39 page tables: walk, mappages, the kernel half
-//   uvm.c        user address spaces: grow, shrink, fork, free, copyin/out
+//   pagetable.c  Sv39 page tables: walk, mappages, the kernel half, leaf
+//                tables shared by fork, TLB flushes
+//   uvm.c        user address spaces: grow, shrink, fork, exec, exit
+//   usercopy.c   copyin, copyout, copyinstr
 //   fault.c      the page-fault handler (case table at its top), COW breaks
-//   audit.c      vmaudit(): checks the invariants below
 //   dedup.c      dedup(): merging identical pages, the shared zero frame
+//   audit.c      vmaudit(): checks the invariants below
 //   sysvm.c      the VM system calls (freepages, memstat, vmaudit, vmctl,
 //                dedup)
 //
 // Invariants (checked by vmaudit):
-//   I1 A frame's reference count equals the user PTEs that map it plus the
-//      kernel's own references to it (the zero frame's one, dedup.c).
+//   I1 A frame's reference count equals the user PTE slots that map it
+//      plus the kernel's own references to it (the zero frame's one).
 //   I2 No free frame is mapped; no mapped frame is on the free list.
 //   I3 A PTE_COW PTE is never writable. A page that was read-only before
 //      fork (text) never becomes writable: it never gets PTE_COW.
 //   I4 Every user leaf PTE maps a frame marked FRAME_USER.
+//   I5 A writable PTE maps a frame with exactly one reference.
+//   S1 A leaf table shared by several address spaces holds no writable PTE.
+//   S2 A leaf table's references equal the level-1 entries naming it.
 //
 // Lock order, outermost first:
 //   file-system sleep locks (inode, buffer)

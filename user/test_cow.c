@@ -328,26 +328,16 @@ static void t_lazy_after_fork(char *name) {
 static void t_exec_after_fork(char *name) {
   int n = 128;
   char *base = alloc_stamped(n, 0);
-  int p[2];
-  CHECK(pipe(p) == 0);
-  int pid = xfork();
-  if (pid == 0) {
-    close(0);
-    dup(p[0]);
-    close(p[0]);
-    close(p[1]);
-    char *argv[] = {"cat", 0};
-    exec("/cat", argv); // cat blocks reading the pipe
-    fail("exec cat failed");
-  }
-  close(p[0]);
+  char *argv[] = {"cat", 0};
+  int to_cat;
+  int pid = spawn_piped("/cat", argv, &to_cat); // cat waits reading the pipe
   sleep(3); // let the child exec
   uint64 copies = counter(0), reuses = counter(1);
   for (int i = 0; i < n; i++)
     stamp(base, i, 1);
   CHECK(counter(0) == copies);
   CHECK(counter(1) - reuses >= (uint64)n);
-  close(p[1]); // cat sees end of file
+  close(to_cat); // cat sees end of file
   CHECK(wait_pid(pid) == 0);
 }
 

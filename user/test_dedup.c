@@ -229,21 +229,8 @@ static int text_child(char *mode) {
 }
 
 static int spawn_text_child(char *mode, int *to_child) {
-  int p[2];
-  CHECK(pipe(p) == 0);
-  int pid = xfork();
-  if (pid == 0) {
-    close(0);
-    dup(p[0]);
-    close(p[0]);
-    close(p[1]);
-    char *argv[] = {"test_dedup", "--text-child", mode, 0};
-    exec("/test_dedup", argv);
-    fail("exec failed");
-  }
-  close(p[0]);
-  *to_child = p[1];
-  return pid;
+  char *argv[] = {"test_dedup", "--text-child", mode, 0};
+  return spawn_piped("/test_dedup", argv, to_child);
 }
 
 // Read-only text pages of two copies of one program merge and still cannot

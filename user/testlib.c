@@ -187,6 +187,24 @@ void expect_killed(void (*fn)(uint64), uint64 arg, const char *what) {
     fail("%s: not killed (exit status %d)", what, status);
 }
 
+int spawn_piped(char *path, char **argv, int *to_child) {
+  int p[2];
+  if (pipe(p) < 0)
+    fail("pipe failed");
+  int pid = xfork();
+  if (pid == 0) {
+    close(0);
+    dup(p[0]);
+    close(p[0]);
+    close(p[1]);
+    exec(path, argv);
+    fail("exec %s failed", path);
+  }
+  close(p[0]);
+  *to_child = p[1];
+  return pid;
+}
+
 void reap_all(void) {
   while (wait(0) >= 0)
     ;

@@ -70,6 +70,9 @@ int wait_pid(int pid);                  // reap pid; returns its exit status
 int run_child(void (*fn)(uint64), uint64 arg); // fork, fn(arg), exit(0); returns status
 void expect_killed(void (*fn)(uint64), uint64 arg, const char *what);
 void reap_all(void);                    // wait until no child is left
+// Fork a child that execs path with argv, its standard input the read end
+// of a new pipe; returns the pid and sets *to_child to the write end.
+int spawn_piped(char *path, char **argv, int *to_child);
 
 // Memory and time.
 int settle_freepages(int want, int ticks); // poll until freepages() >= want

@@ -48,51 +48,44 @@ static void copy_unlock(struct proc *locked) {
     releasesleep(&locked->vmlock);
 }
 
-// Copy len bytes from src to user address dstva in pt. Breaks COW like a
-// user store would. Returns 0, or -1 if some byte is not writable by user.
-int copyout(pagetable_t pt, uint64 dstva, char *src, uint64 len) {
+// Move len bytes between the kernel buffer buf and user address va in pt:
+// into user memory if access is VM_WRITE, out of it if VM_READ. Returns 0,
+// or -1 at the first page the user may not access that way.
+static int copy_user(pagetable_t pt, uint64 va, char *buf, uint64 len, int access) {
   struct proc *locked = copy_lock(pt);
   int r = 0;
   while (len > 0) {
-    uint64 va0 = PGROUNDDOWN(dstva);
-    uint64 pa = user_page(pt, va0, VM_WRITE);
+    uint64 va0 = PGROUNDDOWN(va);
+    uint64 pa = user_page(pt, va0, access);
     if (pa == 0) {
       r = -1;
       break;
     }
-    uint64 n = PGSIZE - (dstva - va0);
+    uint64 n = PGSIZE - (va - va0);
     if (n > len)
       n = len;
-    memmove((char *)PA2KVA(pa) + (dstva - va0), src, n);
+    char *user = (char *)PA2KVA(pa) + (va - va0);
+    if (access == VM_WRITE)
+      memmove(user, buf, n);
+    else
+      memmove(buf, user, n);
     len -= n;
-    src += n;
-    dstva += n;
+    buf += n;
+    va += n;
   }
   copy_unlock(locked);
   return r;
 }
 
+// Copy len bytes from src to user address dstva in pt. Breaks COW like a
+// user store would. Returns 0, or -1 if some byte is not writable by user.
+int copyout(pagetable_t pt, uint64 dstva, char *src, uint64 len) {
+  return copy_user(pt, dstva, src, len, VM_WRITE);
+}
+
 // Copy len bytes from user address srcva in pt to dst.
 int copyin(pagetable_t pt, char *dst, uint64 srcva, uint64 len) {
-  struct proc *locked = copy_lock(pt);
-  int r = 0;
-  while (len > 0) {
-    uint64 va0 = PGROUNDDOWN(srcva);
-    uint64 pa = user_page(pt, va0, VM_READ);
-    if (pa == 0) {
-      r = -1;
-      break;
-    }
-    uint64 n = PGSIZE - (srcva - va0);
-    if (n > len)
-      n = len;
-    memmove(dst, (char *)PA2KVA(pa) + (srcva - va0), n);
-    len -= n;
-    dst += n;
-    srcva += n;
-  }
-  copy_unlock(locked);
-  return r;
+  return copy_user(pt, srcva, dst, len, VM_READ);
 }
 
 // Copy a NUL-terminated string of at most max bytes (NUL included) from

@@ -405,7 +405,11 @@ void wakeup(void *chan) {
 
 // Kill process pid: it exits the next time it heads for user mode or
 // checks killed() while waiting. Returns 0, or -1 if there is no such pid.
+// init cannot be killed: its exit would leave orphans nobody reaps (xv6
+// panics then; here kill(1) is simply refused).
 int kill(int pid) {
+  if (initproc && pid == initproc->pid)
+    return -1;
   for (struct proc *p = proc; p < &proc[NPROC]; p++) {
     acquire(&p->lock);
     if (p->pid == pid && p->state != UNUSED) {

@@ -10,23 +10,23 @@ struct elfhdr {
   ushort type;
   ushort machine;
   uint version;
-  uint64 entry;  // virtual address of the first instruction
-  uint64 phoff;  // file offset of the program headers
+  uint64 entry; // virtual address of the first instruction
+  uint64 phoff; // file offset of the program headers
   uint64 shoff;
   uint flags;
   ushort ehsize;
   ushort phentsize;
-  ushort phnum;  // number of program headers
+  ushort phnum; // number of program headers
   ushort shentsize;
   ushort shnum;
   ushort shstrndx;
 };
 
 struct proghdr {
-  uint32 type;   // ELF_PROG_LOAD for segments to load
-  uint32 flags;  // ELF_PROG_FLAG_*
-  uint64 off;    // file offset of the segment's bytes
-  uint64 vaddr;  // where it goes
+  uint32 type;  // ELF_PROG_LOAD for segments to load
+  uint32 flags; // ELF_PROG_FLAG_*
+  uint64 off;   // file offset of the segment's bytes
+  uint64 vaddr; // where it goes
   uint64 paddr;
   uint64 filesz; // bytes in the file
   uint64 memsz;  // bytes in memory (the rest is zero: bss)

@@ -52,8 +52,8 @@ static uint64 load_program(pagetable_t pt, struct inode *ip, struct elfhdr *eh) 
       return 0;
     if (ph.type != ELF_PROG_LOAD)
       continue;
-    if (ph.memsz < ph.filesz || ph.vaddr + ph.memsz < ph.vaddr ||
-        ph.vaddr % PGSIZE != 0 || ph.vaddr < sz || ph.vaddr + ph.memsz > TRAPFRAME)
+    if (ph.memsz < ph.filesz || ph.vaddr + ph.memsz < ph.vaddr || ph.vaddr % PGSIZE != 0 ||
+        ph.vaddr < sz || ph.vaddr + ph.memsz > TRAPFRAME)
       return 0;
     if (uvmalloc(pt, ph.vaddr, ph.vaddr + ph.memsz, perm_of(ph.flags)) == 0)
       return 0;
@@ -67,8 +67,7 @@ static uint64 load_program(pagetable_t pt, struct inode *ip, struct elfhdr *eh) 
 // Copy the argument strings and the argv array onto the new stack, which
 // ends at top. Returns the new sp (argv is at sp), or 0 if they do not fit
 // between stack_base and top.
-static uint64 push_args(pagetable_t pt, uint64 stack_base, uint64 top, char **argv,
-                        int argc) {
+static uint64 push_args(pagetable_t pt, uint64 stack_base, uint64 top, char **argv, int argc) {
   uint64 ustack[MAXARG + 1];
   uint64 sp = top;
   for (int i = 0; i < argc; i++) {

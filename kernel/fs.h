@@ -29,8 +29,8 @@ struct superblock {
 
 // An inode as stored on disk.
 struct dinode {
-  short type;              // T_DIR, T_FILE, T_DEVICE; 0 means free
-  short major;             // device number (T_DEVICE only)
+  short type;  // T_DIR, T_FILE, T_DEVICE; 0 means free
+  short major; // device number (T_DEVICE only)
   short minor;
   short nlink;             // directory entries that name this inode
   uint size;               // bytes of content

@@ -30,9 +30,9 @@
 #define PLIC 0x0c000000L
 #define PLIC_PRIORITY (PLIC + 0x0)
 #define PLIC_PENDING (PLIC + 0x1000)
-#define PLIC_SENABLE(hart) (PLIC + 0x2080 + (hart) * 0x100)
-#define PLIC_SPRIORITY(hart) (PLIC + 0x201000 + (hart) * 0x2000)
-#define PLIC_SCLAIM(hart) (PLIC + 0x201004 + (hart) * 0x2000)
+#define PLIC_SENABLE(hart) (PLIC + 0x2080 + (hart)*0x100)
+#define PLIC_SPRIORITY(hart) (PLIC + 0x201000 + (hart)*0x2000)
+#define PLIC_SCLAIM(hart) (PLIC + 0x201004 + (hart)*0x2000)
 
 // RAM, as xv6 names it. The kernel runs at KERNEL_OFFSET + these.
 #define KERNBASE 0x80000000L
@@ -51,7 +51,7 @@
 
 #ifndef __ASSEMBLER__
 #define PA2KVA(pa) ((void *)((uint64)(pa) + KERNEL_OFFSET))
-#define KVA2PA(va) ((uint64)(va) - KERNEL_OFFSET)
+#define KVA2PA(va) ((uint64)(va)-KERNEL_OFFSET)
 #endif
 
 #endif

@@ -5,8 +5,8 @@
 #define MEMSTAT_H
 
 struct memstat_proc {
-  int pid;      // 0: unused entry
-  int rss;      // resident user pages
+  int pid; // 0: unused entry
+  int rss; // resident user pages
   char name[16];
 };
 

@@ -50,7 +50,9 @@ void procinit(void) {
 // The hart id; interrupts must be off so the caller cannot move meanwhile.
 int cpuid(void) { return r_tp(); }
 
-struct cpu *mycpu(void) { return &cpus[cpuid()]; }
+struct cpu *mycpu(void) {
+  return &cpus[cpuid()];
+}
 
 // The process whose kernel thread is running, or 0 in a scheduler thread.
 // Each process has its own kernel stack, so the stack pointer names it; a
@@ -453,9 +455,8 @@ int either_copyin(void *dst, int user_src, uint64 src, uint64 len) {
 // ^P on the console: list processes with their resident set. Runs in an
 // interrupt handler, so it takes no lock; it may print a stale value.
 void procdump(void) {
-  static char *states[] = {
-      [UNUSED] = "unused",   [USED] = "used",       [SLEEPING] = "sleep",
-      [RUNNABLE] = "runble", [RUNNING] = "run",     [ZOMBIE] = "zombie"};
+  static char *states[] = {[UNUSED] = "unused",   [USED] = "used",   [SLEEPING] = "sleep",
+                           [RUNNABLE] = "runble", [RUNNING] = "run", [ZOMBIE] = "zombie"};
   printf("\n");
   for (struct proc *p = proc; p < &proc[NPROC]; p++) {
     if (p->state == UNUSED)

@@ -20,13 +20,13 @@
 #define PTE_A (1L << 6) // accessed
 #define PTE_D (1L << 7) // dirty
 // The two bits reserved for software (RSW).
-#define PTE_COW (1L << 8)  // shared copy-on-write: writable once copied
-#define PTE_SW1 (1L << 9)  // second software bit (see kernel/vm/vm.h)
+#define PTE_COW (1L << 8) // shared copy-on-write: writable once copied
+#define PTE_SW1 (1L << 9) // second software bit (see kernel/vm/vm.h)
 
 // Physical address <-> PTE.
 #define PA2PTE(pa) ((((uint64)(pa)) >> 12) << 10)
 #define PTE2PA(pte) (((pte) >> 10) << 12)
-#define PTE_FLAGS(pte) ((pte) & 0x3FF)
+#define PTE_FLAGS(pte) ((pte)&0x3FF)
 
 // The three 9-bit page-table indexes of a virtual address.
 #define PXMASK 0x1FF
@@ -57,16 +57,14 @@
 typedef uint64 pte_t;
 typedef uint64 *pagetable_t; // 512 PTEs
 
-#define CSR_READ(name)                                    \
-  static inline uint64 r_##name(void) {                   \
-    uint64 x;                                             \
-    __asm__ __volatile__("csrr %0, " #name : "=r"(x));    \
-    return x;                                             \
+#define CSR_READ(name)                                                                             \
+  static inline uint64 r_##name(void) {                                                            \
+    uint64 x;                                                                                      \
+    __asm__ __volatile__("csrr %0, " #name : "=r"(x));                                             \
+    return x;                                                                                      \
   }
-#define CSR_WRITE(name)                                   \
-  static inline void w_##name(uint64 x) {                 \
-    __asm__ __volatile__("csrw " #name ", %0" : : "r"(x)); \
-  }
+#define CSR_WRITE(name)                                                                            \
+  static inline void w_##name(uint64 x) { __asm__ __volatile__("csrw " #name ", %0" : : "r"(x)); }
 
 CSR_READ(sstatus)
 CSR_WRITE(sstatus)

@@ -20,8 +20,8 @@ struct sbiret {
   long value;
 };
 
-static struct sbiret sbi_call(uint64 ext, uint64 fid, uint64 arg0, uint64 arg1,
-                              uint64 arg2, uint64 arg3) {
+static struct sbiret sbi_call(uint64 ext, uint64 fid, uint64 arg0, uint64 arg1, uint64 arg2,
+                              uint64 arg3) {
   register uint64 a0 __asm__("a0") = arg0;
   register uint64 a1 __asm__("a1") = arg1;
   register uint64 a2 __asm__("a2") = arg2;

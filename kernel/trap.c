@@ -47,12 +47,10 @@ void trapinithart(void) {
 
 static const char *cause_name(uint64 scause) {
   static const char *names[] = {
-      [0] = "misaligned fetch",   [1] = "instruction access fault",
-      [2] = "illegal instruction", [3] = "breakpoint",
-      [4] = "misaligned load",    [5] = "load access fault",
-      [6] = "misaligned store",   [7] = "store access fault",
-      [12] = "instruction page fault", [13] = "load page fault",
-      [15] = "store page fault",
+      [0] = "misaligned fetch", [1] = "instruction access fault", [2] = "illegal instruction",
+      [3] = "breakpoint",       [4] = "misaligned load",          [5] = "load access fault",
+      [6] = "misaligned store", [7] = "store access fault",       [12] = "instruction page fault",
+      [13] = "load page fault", [15] = "store page fault",
   };
   if (scause < NELEM(names) && names[scause])
     return names[scause];
@@ -100,8 +98,8 @@ static int devintr(uint64 scause) {
 
 // Kill the current process for an exception it caused.
 static void kill_for_fault(struct proc *p, uint64 scause) {
-  printf("pid %d (%s): %s at va %p, pc %p: killed\n", p->pid, p->name,
-         cause_name(scause), (void *)r_stval(), (void *)r_sepc());
+  printf("pid %d (%s): %s at va %p, pc %p: killed\n", p->pid, p->name, cause_name(scause),
+         (void *)r_stval(), (void *)r_sepc());
   setkilled(p);
 }
 
@@ -123,14 +121,11 @@ void usertrap(void) {
     syscall();
   } else if ((which = devintr(scause)) != 0) {
     // handled
-  } else if (scause == EXC_INST_PAGE || scause == EXC_LOAD_PAGE ||
-             scause == EXC_STORE_PAGE) {
-    int access = scause == EXC_STORE_PAGE ? VM_WRITE
-                 : scause == EXC_LOAD_PAGE ? VM_READ : VM_EXEC;
+  } else if (scause == EXC_INST_PAGE || scause == EXC_LOAD_PAGE || scause == EXC_STORE_PAGE) {
+    int access = scause == EXC_STORE_PAGE ? VM_WRITE : scause == EXC_LOAD_PAGE ? VM_READ : VM_EXEC;
     int r = vmfault(p, r_stval(), access);
     if (r == VM_NOMEM) {
-      printf("pid %d (%s): out of memory at va %p: killed\n", p->pid, p->name,
-             (void *)r_stval());
+      printf("pid %d (%s): out of memory at va %p: killed\n", p->pid, p->name, (void *)r_stval());
       setkilled(p);
     } else if (r != VM_OK) {
       kill_for_fault(p, scause);
@@ -179,8 +174,8 @@ void kerneltrap(void) {
 
   int which = devintr(scause);
   if (which == 0) {
-    printf("scause %p (%s) sepc %p stval %p hart %d\n", (void *)scause,
-           cause_name(scause), (void *)sepc, (void *)r_stval(), cpuid());
+    printf("scause %p (%s) sepc %p stval %p hart %d\n", (void *)scause, cause_name(scause),
+           (void *)sepc, (void *)r_stval(), cpuid());
     panic("kerneltrap");
   }
   if (which == 2 && myproc() != 0)

@@ -78,9 +78,8 @@ int main(void) {
     for (int i = 0; i < 3; i++) {
       uint64 scan, hash;
       measure(sizes[i], unique, &scan, &hash);
-      printf("  %d MiB%s       %s  %d        %d             ", sizes[i],
-             sizes[i] < 10 ? " " : "", unique ? "unique   " : "duplicate", (int)scan,
-             (int)hash);
+      printf("  %d MiB%s       %s  %d        %d             ", sizes[i], sizes[i] < 10 ? " " : "",
+             unique ? "unique   " : "duplicate", (int)scan, (int)hash);
       print_x(scan, hash);
       printf("\n");
       if (i == 0)

@@ -49,8 +49,7 @@ static void repeat(struct out *o, char c, int n) {
 
 // Emit a field of len bytes of text, preceded by an optional sign, padded
 // to the spec's width.
-static void field(struct out *o, struct spec *sp, char sign, const char *text,
-                  int len) {
+static void field(struct out *o, struct spec *sp, char sign, const char *text, int len) {
   int pad = sp->width - len - (sign != 0);
   if (!sp->left && !sp->zero)
     repeat(o, ' ', pad);
@@ -64,8 +63,7 @@ static void field(struct out *o, struct spec *sp, char sign, const char *text,
     repeat(o, ' ', pad);
 }
 
-static void number(struct out *o, struct spec *sp, uint64 v, int base,
-                   int negative) {
+static void number(struct out *o, struct spec *sp, uint64 v, int base, int negative) {
   char digits[24]; // 2^64 has 20 decimal digits
   int i = sizeof(digits);
   do {

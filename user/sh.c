@@ -60,9 +60,7 @@ static int tok;     // current token
 static char *word;  // TOK_WORD: its text, in words[]
 static char *error; // first parse error of the line, or 0
 
-static int blank(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v';
-}
+static int blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v'; }
 
 static int symbol(char c) { return c != 0 && strchr("|;&()<>", c) != 0; }
 

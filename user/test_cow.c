@@ -156,8 +156,10 @@ static void t_chain3(char *name) {
     send_byte(written[1]);
     recv_byte(go[0]);
   }
-  expect_pages(who == 0 ? "parent" : who == 1 ? "child" : "grandchild", base,
-               CHAIN_PAGES, chain_views[who]);
+  expect_pages(who == 0   ? "parent"
+               : who == 1 ? "child"
+                          : "grandchild",
+               base, CHAIN_PAGES, chain_views[who]);
   if (who == 2)
     exit(0);
   if (wait_pid(child) != 0)
@@ -331,7 +333,7 @@ static void t_exec_after_fork(char *name) {
   char *argv[] = {"cat", 0};
   int to_cat;
   int pid = spawn_piped("/cat", argv, &to_cat); // cat waits reading the pipe
-  sleep(3); // let the child exec
+  sleep(3);                                     // let the child exec
   uint64 copies = counter(0), reuses = counter(1);
   for (int i = 0; i < n; i++)
     stamp(base, i, 1);

@@ -574,8 +574,7 @@ static void t_link(char *tn) {
 static void t_fstat(char *tn) {
   write_file("f_fs", scratch, 1234);
   int fd = xopen("f_fs", O_RDONLY);
-  if (fstat(fd, &st) < 0 || st.type != T_FILE || st.size != 1234 || st.nlink != 1 ||
-      st.ino == 0)
+  if (fstat(fd, &st) < 0 || st.type != T_FILE || st.size != 1234 || st.nlink != 1 || st.ino == 0)
     fail("fstat of a file: type %d size %d nlink %d", st.type, (int)st.size, st.nlink);
   close(fd);
   xstat("/");
@@ -819,8 +818,9 @@ static void t_iref(char *tn) {
 // ================================================================ file-system limits
 
 static void t_bigwrite(char *tn) {
-  static const int sizes[] = {1,    2,    511,  512,  513,  1023,  1024,  1025,  2047,  3072, 3073,
-                              4095, 4096, 4097, 6000, 8192, 10000, 12288, 16384, 20000, 30000, 40000};
+  static const int sizes[] = {1,     2,     511,   512,   513,   1023, 1024, 1025,
+                              2047,  3072,  3073,  4095,  4096,  4097, 6000, 8192,
+                              10000, 12288, 16384, 20000, 30000, 40000};
   int n = sizeof(sizes) / sizeof(sizes[0]);
   int fd = xopen("f_bw", O_CREATE | O_TRUNC | O_WRONLY);
   for (int i = 0; i < n; i++) {
@@ -1082,10 +1082,10 @@ static void t_fourfiles(char *tn) {
 // user addresses, the first addresses past MAXVA, and the kernel half.
 static uint64 bad_addr(int i) {
   static const uint64 fixed[NBAD - 1] = {
-      KERNBASE,               // unmapped in the user half
-      MAXVA - 2 * PGSIZE,     // xv6's TRAPFRAME: unmapped here
-      MAXVA,                  // first address beyond user space
-      0xffffffffffffffffUL,   // the very top
+      KERNBASE,                     // unmapped in the user half
+      MAXVA - 2 * PGSIZE,           // xv6's TRAPFRAME: unmapped here
+      MAXVA,                        // first address beyond user space
+      0xffffffffffffffffUL,         // the very top
       KERNEL_OFFSET + 0x80200000UL, // kernel text, mapped supervisor-only
   };
   if (i < NBAD - 1)
@@ -1229,7 +1229,8 @@ static void t_execargs(char *tn) {
   argv[1] = scratch2;
   argv[2] = 0;
   status = capture(argv, scratch, SCRATCH);
-  if (status != 0 || strlen(scratch) != 3 * MAXPATH + 1 || memcmp(scratch, scratch2, 3 * MAXPATH) != 0)
+  if (status != 0 || strlen(scratch) != 3 * MAXPATH + 1 ||
+      memcmp(scratch, scratch2, 3 * MAXPATH) != 0)
     fail("echo of a %d-character argument printed %d characters", 3 * MAXPATH, strlen(scratch));
 }
 

@@ -14,12 +14,12 @@
 #include "user/user.h"
 #include "user/testlib.h"
 
-#define REASONMAX 200 // longest reason kept (one pipe write, < pipe size)
+#define REASONMAX 200   // longest reason kept (one pipe write, < pipe size)
 #define SETTLE_TICKS 30 // ~3 s at xv6's 10 ticks per second
 
-static char *current;   // name of the running test, in its process
+static char *current;      // name of the running test, in its process
 static int reason_fd = -1; // write end of the reason pipe, in the test process
-static int test_pid;    // pid of the test's own process
+static int test_pid;       // pid of the test's own process
 
 // ---------------------------------------------------------------- formatting
 
@@ -296,8 +296,7 @@ static void run_in_child(struct test *t, char *reason) {
 }
 
 // Append "; <formatted text>" (or just the text) to the reason.
-static void add_reason(char *reason, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+static void add_reason(char *reason, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void add_reason(char *reason, const char *fmt, ...) {
   int len = strlen(reason);
   if (len > 0 && len < REASONMAX - 2) {

@@ -53,23 +53,22 @@ int run_suite(char *suite, struct test *tests, int argc, char **argv);
 
 // Reporting. fail() never returns: it reports the reason and exits 1.
 void fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-#define CHECK(cond)                                                  \
-  do {                                                               \
-    if (!(cond))                                                     \
-      fail("%s:%d: check failed: %s", __FILE__, __LINE__, #cond);    \
+#define CHECK(cond)                                                                                \
+  do {                                                                                             \
+    if (!(cond))                                                                                   \
+      fail("%s:%d: check failed: %s", __FILE__, __LINE__, #cond);                                  \
   } while (0)
 // Print one formatted line (a newline is added) with a single write().
 void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int tl_snprintf(char *buf, int size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int tl_snprintf(char *buf, int size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int tl_vsnprintf(char *buf, int size, const char *fmt, va_list ap);
 
 // Processes.
-int xfork(void);                        // fork, or fail()
-int wait_pid(int pid);                  // reap pid; returns its exit status
+int xfork(void);                               // fork, or fail()
+int wait_pid(int pid);                         // reap pid; returns its exit status
 int run_child(void (*fn)(uint64), uint64 arg); // fork, fn(arg), exit(0); returns status
 void expect_killed(void (*fn)(uint64), uint64 arg, const char *what);
-void reap_all(void);                    // wait until no child is left
+void reap_all(void); // wait until no child is left
 // Fork a child that execs path with argv, its standard input the read end
 // of a new pipe; returns the pid and sets *to_child to the write end.
 int spawn_piped(char *path, char **argv, int *to_child);

@@ -27,20 +27,20 @@ int mkdir(const char *);
 int chdir(const char *);
 int dup(int);
 int getpid(void);
-char *sys_sbrk(int, int);   // grow by n bytes, eagerly (SBRK_EAGER) or lazily
+char *sys_sbrk(int, int); // grow by n bytes, eagerly (SBRK_EAGER) or lazily
 int sleep(int);
-int pause(int);             // the newer xv6 name of sleep
+int pause(int); // the newer xv6 name of sleep
 int uptime(void);
 
-int freepages(void);             // added: free physical frames right now
-int memstat(struct memstat *);   // added: VM counters (kernel/memstat.h)
-int vmaudit(void);               // added: check VM invariants; returns violations
-int vmctl(int knob, int value);  // added: set a knob (kernel/vmctl.h); returns old value
-int dedup(void);                 // added: merge identical pages; returns frames freed
+int freepages(void);            // added: free physical frames right now
+int memstat(struct memstat *);  // added: VM counters (kernel/memstat.h)
+int vmaudit(void);              // added: check VM invariants; returns violations
+int vmctl(int knob, int value); // added: set a knob (kernel/vmctl.h); returns old value
+int dedup(void);                // added: merge identical pages; returns frames freed
 int send(int pid, const void *sbuf, int slen, void *rbuf, int rlen); // added: IPC call
-int recv(void *buf, int len);    // added: IPC wait; returns the sender's id
+int recv(void *buf, int len);                // added: IPC wait; returns the sender's id
 int reply(int id, const void *buf, int len); // added: IPC answer to sender id
-int poweroff(void);              // added: power the machine off
+int poweroff(void);                          // added: power the machine off
 
 #define SBRK_EAGER 1
 #define SBRK_LAZY 2
@@ -58,8 +58,8 @@ void *memset(void *, int, uint);
 int atoi(const char *);
 int memcmp(const void *, const void *, uint);
 void *memcpy(void *, const void *, uint);
-char *sbrk(int);      // grow the heap by n bytes, allocating now
-char *sbrklazy(int);  // grow the heap; pages are zero-filled on first touch
+char *sbrk(int);     // grow the heap by n bytes, allocating now
+char *sbrklazy(int); // grow the heap; pages are zero-filled on first touch
 
 // printf.c
 void fprintf(int, const char *, ...) __attribute__((format(printf, 2, 3)));

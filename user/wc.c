@@ -7,9 +7,7 @@
 
 static char buf[4096];
 
-static int blank(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v';
-}
+static int blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v'; }
 
 // Count fd's content and print the totals under name; 0, or -1 on a read
 // error.

@@ -102,13 +102,13 @@ static void audit_frames(struct audit *a) {
     uint32 counted = *count_of(a, i);
     uint32 kernel_refs = frame_kva(f) == dedup_zero_frame() ? 1 : 0;
     if ((f->flags & FRAME_USER) && f->refs != counted + kernel_refs) {
-      printf("vmaudit: frame %p has %d references but %d mappings + %d (I1)\n",
-             frame_kva(f), f->refs, counted, kernel_refs);
+      printf("vmaudit: frame %p has %d references but %d mappings + %d (I1)\n", frame_kva(f),
+             f->refs, counted, kernel_refs);
       a->bad++;
     } else if (!(f->flags & FRAME_USER) && counted > 0 &&
                (!(f->flags & FRAME_KERNEL) || f->refs != counted)) {
-      printf("vmaudit: leaf table %p has %d references, %d entries name it (S2)\n",
-             frame_kva(f), f->refs, counted);
+      printf("vmaudit: leaf table %p has %d references, %d entries name it (S2)\n", frame_kva(f),
+             f->refs, counted);
       a->bad++;
     }
   }

@@ -53,10 +53,10 @@ static uint64 zero_hash;
 
 struct scan {
   uint64 *table[MAX_TABLE_PAGES];
-  uint32 mask;     // slots - 1
-  uint32 *doomed;  // frames to release after the next TLB flush
+  uint32 mask;    // slots - 1
+  uint32 *doomed; // frames to release after the next TLB flush
   int ndoomed;
-  int resident;    // valid user PTEs seen by the protect pass
+  int resident; // valid user PTEs seen by the protect pass
   int merges;
   int freed;
 };

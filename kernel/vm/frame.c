@@ -58,9 +58,7 @@ uint32 frame_count(void) { return nframes; }
 
 int frame_is_free(struct frame *f) { return (f->flags & FRAME_FREE) != 0; }
 
-uint32 frame_refs(void *kva) {
-  return __atomic_load_n(&frame_of(kva)->refs, __ATOMIC_ACQUIRE);
-}
+uint32 frame_refs(void *kva) { return __atomic_load_n(&frame_of(kva)->refs, __ATOMIC_ACQUIRE); }
 
 static void fill_junk(void *kva) {
   for (uint64 *w = kva, *e = w + PGSIZE / 8; w < e; w++)
@@ -198,8 +196,8 @@ int frame_check_freelist(void) {
   for (uint32 i = 0; i < nframes; i++)
     marked += frame_is_free(&frames[i]);
   if (listed != marked || listed != freelist.nfree) {
-    printf("vmaudit: free list holds %d frames, %d marked free, count %d\n", listed,
-           marked, freelist.nfree);
+    printf("vmaudit: free list holds %d frames, %d marked free, count %d\n", listed, marked,
+           freelist.nfree);
     bad++;
   }
   release(&freelist.lock);

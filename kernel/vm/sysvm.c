@@ -32,8 +32,7 @@ uint64 sys_vmctl(void) {
   argint(1, &value);
   if (value != 0 && value != 1)
     return -1;
-  int *target = knob == VMCTL_FORK_COPY ? &vm_fork_copy
-                : knob == VMCTL_IPC_COPY ? &vm_ipc_copy : 0;
+  int *target = knob == VMCTL_FORK_COPY ? &vm_fork_copy : knob == VMCTL_IPC_COPY ? &vm_ipc_copy : 0;
   if (target == 0)
     return -1;
   return __atomic_exchange_n(target, value, __ATOMIC_RELAXED);

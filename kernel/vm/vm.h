@@ -60,11 +60,11 @@ struct frame {
 };
 
 // A frame with no flag is reserved (firmware, kernel image) and never used.
-#define FRAME_FREE 0x1   // on the free list
-#define FRAME_KERNEL 0x2 // kernel data: page-table page, pipe, disk ring...
-#define FRAME_USER 0x4   // user memory, mapped by user PTEs
-#define FRAME_MERGED 0x8 // dedup mapped several identical pages onto it
-#define FRAME_SEEN 0x10  // in the running dedup scan's table (dedup.c)
+#define FRAME_FREE 0x1     // on the free list
+#define FRAME_KERNEL 0x2   // kernel data: page-table page, pipe, disk ring...
+#define FRAME_USER 0x4     // user memory, mapped by user PTEs
+#define FRAME_MERGED 0x8   // dedup mapped several identical pages onto it
+#define FRAME_SEEN 0x10    // in the running dedup scan's table (dedup.c)
 #define FRAME_NOWRITE 0x20 // a leaf table known to hold no writable PTE (uvm.c)
 
 #define NO_FRAME 0xffffffff
@@ -109,8 +109,7 @@ int uvmcopy(pagetable_t old, pagetable_t new, int eager);
 void uvmfree(pagetable_t pt);
 int uvmguard(pagetable_t pt, uint64 va);
 int uvmcount(pagetable_t pt);
-int for_each_leaf_table(pagetable_t pt, int (*visit)(pte_t *leaf, uint64 va, void *arg),
-                        void *arg);
+int for_each_leaf_table(pagetable_t pt, int (*visit)(pte_t *leaf, uint64 va, void *arg), void *arg);
 int vm_grow(struct proc *p, int n, int lazy);
 int vm_fork(struct proc *parent, struct proc *child);
 void vm_exec_begin(struct proc *p);

@@ -21,8 +21,8 @@ static pthread_mutex_t locks_guard = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t lock_table[64];
 static int nlocks;
 
-jmp_buf *panic_jump;       // set by expect_panic()
-const char *last_panic;    // message of the last panic caught
+jmp_buf *panic_jump;    // set by expect_panic()
+const char *last_panic; // message of the last panic caught
 
 // The shim keeps the mutex that stands in for a spinlock in lk->cpu.
 void initlock(struct spinlock *lk, char *name) {

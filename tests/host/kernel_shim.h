@@ -8,18 +8,18 @@ extern const char *last_panic;
 
 // Run stmt and report whether it panicked (the kernel's panic() returns
 // here instead of aborting).
-#define PANICS(stmt)                         \
-  ({                                         \
-    jmp_buf jb_;                             \
-    int panicked_ = 0;                       \
-    if (setjmp(jb_) == 0) {                  \
-      panic_jump = &jb_;                     \
-      stmt;                                  \
-      panic_jump = 0;                        \
-    } else {                                 \
-      panicked_ = 1;                         \
-    }                                        \
-    panicked_;                               \
+#define PANICS(stmt)                                                                               \
+  ({                                                                                               \
+    jmp_buf jb_;                                                                                   \
+    int panicked_ = 0;                                                                             \
+    if (setjmp(jb_) == 0) {                                                                        \
+      panic_jump = &jb_;                                                                           \
+      stmt;                                                                                        \
+      panic_jump = 0;                                                                              \
+    } else {                                                                                       \
+      panicked_ = 1;                                                                               \
+    }                                                                                              \
+    panicked_;                                                                                     \
   })
 
 #endif

@@ -20,13 +20,13 @@
 static char *arena;
 static int failures;
 
-#define CHECK(cond, ...)        \
-  do {                          \
-    if (!(cond)) {              \
-      printf("  " __VA_ARGS__); \
-      printf("\n");             \
-      ok = 0;                   \
-    }                           \
+#define CHECK(cond, ...)                                                                           \
+  do {                                                                                             \
+    if (!(cond)) {                                                                                 \
+      printf("  " __VA_ARGS__);                                                                    \
+      printf("\n");                                                                                \
+      ok = 0;                                                                                      \
+    }                                                                                              \
   } while (0)
 
 static void result(char *name, int ok) {

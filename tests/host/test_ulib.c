@@ -120,16 +120,16 @@ static void result(const char *name, int ok) {
 
 // Format with the library's printf into captured[]; complain (and clear
 // *ok) unless the text is expect and came in exactly one write().
-#define FORMATS(expect, ...)                                                   \
-  do {                                                                         \
-    captured_len = writes = 0;                                                 \
-    u_printf(__VA_ARGS__);                                                     \
-    captured[captured_len] = 0;                                                \
-    if (strcmp(captured, expect) != 0 || writes != 1) {                        \
-      printf("  printf(%s): \"%s\" in %d writes, want \"%s\"\n",               \
-             #__VA_ARGS__, captured, writes, expect);                          \
-      ok = 0;                                                                  \
-    }                                                                          \
+#define FORMATS(expect, ...)                                                                       \
+  do {                                                                                             \
+    captured_len = writes = 0;                                                                     \
+    u_printf(__VA_ARGS__);                                                                         \
+    captured[captured_len] = 0;                                                                    \
+    if (strcmp(captured, expect) != 0 || writes != 1) {                                            \
+      printf("  printf(%s): \"%s\" in %d writes, want \"%s\"\n", #__VA_ARGS__, captured, writes,   \
+             expect);                                                                              \
+      ok = 0;                                                                                      \
+    }                                                                                              \
   } while (0)
 
 static void test_printf_formats(void) {
@@ -203,9 +203,8 @@ static void test_memory(void) {
 static void test_strings(void) {
   int ok = u_atoi("123") == 123 && u_atoi("  -45x") == -45 && u_atoi("") == 0;
   ok &= u_strlen("") == 0 && u_strlen("abc") == 3;
-  ok &= u_strcmp("a", "b") < 0 && u_strcmp("b", "a") > 0 &&
-        u_strcmp("ab", "ab") == 0 && u_strcmp("a", "ab") < 0 &&
-        u_strcmp("\xff", "a") > 0;
+  ok &= u_strcmp("a", "b") < 0 && u_strcmp("b", "a") > 0 && u_strcmp("ab", "ab") == 0 &&
+        u_strcmp("a", "ab") < 0 && u_strcmp("\xff", "a") > 0;
   const char *s = "hello";
   ok &= u_strchr(s, 'l') == s + 2 && u_strchr(s, 'z') == 0;
   char buf[8];

@@ -68,19 +68,19 @@ static uint64 load_program(pagetable_t pt, struct inode *ip, struct elfhdr *eh) 
 // ends at top. Returns the new sp (argv is at sp), or 0 if they do not fit
 // between stack_base and top.
 static uint64 push_args(pagetable_t pt, uint64 stack_base, uint64 top, char **argv, int argc) {
-  uint64 ustack[MAXARG + 1];
+  uint64 argv_addrs[MAXARG + 1];
   uint64 sp = top;
   for (int i = 0; i < argc; i++) {
     sp -= strlen(argv[i]) + 1;
     sp -= sp % 16; // the RISC-V ABI wants sp 16-byte aligned
     if (sp < stack_base || copyout(pt, sp, argv[i], strlen(argv[i]) + 1) < 0)
       return 0;
-    ustack[i] = sp;
+    argv_addrs[i] = sp;
   }
-  ustack[argc] = 0;
+  argv_addrs[argc] = 0;
   sp -= (argc + 1) * sizeof(uint64);
   sp -= sp % 16;
-  if (sp < stack_base || copyout(pt, sp, (char *)ustack, (argc + 1) * sizeof(uint64)) < 0)
+  if (sp < stack_base || copyout(pt, sp, (char *)argv_addrs, (argc + 1) * sizeof(uint64)) < 0)
     return 0;
   return sp;
 }

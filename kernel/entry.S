@@ -16,6 +16,15 @@
 .section .text.entry
 .global _entry
 _entry:
+        # Only the first hart to arrive here boots the machine. A secondary
+        # hart can arrive here too: OpenSBI's hart_start marks the hart
+        # START_PENDING before it stores our start address, and a hart that
+        # wakes in between jumps to the firmware's default address, which
+        # is this one (seen under host load with QEMU 7.2's OpenSBI).
+        lla t0, boot_claimed    # paging is off: a pc-relative physical address
+        li t1, 1
+        amoswap.w t2, t1, (t0)
+        bnez t2, _secondary_entry
         li s1, 0                # s1: 0 = boot hart
         j 1f
 .global _secondary_entry
@@ -73,6 +82,11 @@ boot_pagetable:
         .dword 0
         .dword GIGA_RWX(0x80000000)
         .fill 253, 8, 0
+
+.section .data
+.balign 4
+boot_claimed:
+        .word 0                 # set by the hart that boots the machine
 
 .section .bss
 .balign 16

@@ -19,8 +19,9 @@
 // (fork shares them, uvm.c), this one gets its own copy of the table. Then,
 // if the frame has one reference, the page is ours alone: make the PTE
 // writable in place (no copy). Otherwise copy the frame to a new
-// one, map that writable, release the old frame and flush the stale TLB
-// entry. No frame for the copy: the process is killed (VM_NOMEM).
+// one, map that writable and release the old frame; the stale TLB entry is
+// flushed before the process runs in user mode again (pagetable.c). No
+// frame for the copy: the process is killed (VM_NOMEM).
 //
 // Locking: the process's vmlock is held throughout, so the PTE cannot
 // change under us; reference counts are atomic (frame.c).

@@ -6,7 +6,12 @@
 // or system call never switches satp; the scheduler switches satp only when
 // it starts running a process (kvm_switch_user) and flushes this hart's TLB
 // then. Hence only a hart that is running a process right now can hold
-// stale TLB entries for it.
+// stale TLB entries for it. Changes to the running process's own table are
+// flushed just before it returns to user mode (tlb_flush_before_user);
+// changes to other processes' tables by tlb_shootdown().
+//
+// Leaf tables may be shared by several address spaces after fork: see
+// "shared leaf tables" below.
 //
 // Page-table pages are frames with FRAME_KERNEL; PTEs hold physical
 // addresses, which the kernel reaches at PA2KVA().

@@ -395,13 +395,9 @@ void wakeup(void *chan) {
     }
     release(&p->lock);
   }
-  // A hart that is not running a process (this is an interrupt on an idle
-  // hart) will look for runnable processes itself next: no need to wake
-  // another one.
-  push_off();
-  int busy = mycpu()->proc != 0;
-  pop_off();
-  if (woke && busy)
+  // Called outside any process (an interrupt on an idle hart, me == 0), the
+  // hart looks for runnable processes itself next: no need to wake another.
+  if (woke && me != 0)
     kick_idle_hart();
 }
 

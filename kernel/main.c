@@ -40,7 +40,6 @@ void kmain(uint64 hartid, uint64 dtb) {
   userinit(); // first process
   printf("%d free frames (%d KiB)\n", freepages(), freepages() * (PGSIZE / 1024));
   __atomic_store_n(&boot_done, 1, __ATOMIC_RELEASE);
-  mycpu()->started = 1;
   start_other_harts(hartid);
   scheduler();
 }
@@ -51,6 +50,5 @@ void kmain_secondary(uint64 hartid) {
   kvminithart();
   trapinithart();
   plicinithart(0);
-  mycpu()->started = 1;
   scheduler();
 }

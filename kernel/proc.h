@@ -17,7 +17,6 @@ struct cpu {
   struct context context; // swtch() here to enter the scheduler
   int noff;               // depth of push_off() nesting
   int intena;             // were interrupts enabled before push_off()?
-  int started;            // set once the hart runs its scheduler
   int tlb_stale;          // flush the TLB before returning to user mode
 };
 
@@ -71,5 +70,7 @@ struct proc {
   char name[16]; // for ^P and fault messages
   char *kstack;  // KSTACKSIZE bytes, statically allocated
 };
+
+extern struct proc proc[NPROC]; // the process table (proc.c)
 
 #endif

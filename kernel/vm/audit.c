@@ -26,8 +26,6 @@
 #include "kernel/defs.h"
 #include "kernel/vm/vm.h"
 
-extern struct proc proc[NPROC];
-
 #define COUNTS_PER_PAGE (PGSIZE / sizeof(uint32))
 #define COUNT_PAGES ((NFRAMES + COUNTS_PER_PAGE - 1) / COUNTS_PER_PAGE)
 

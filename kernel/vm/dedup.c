@@ -39,8 +39,6 @@
 #include "kernel/vm/vm.h"
 #include "kernel/vm/pagehash.h"
 
-extern struct proc proc[NPROC];
-
 #define PTE_WP PTE_SW1 // valid PTE write-protected by the running scan
 
 #define SLOTS_PER_PAGE (PGSIZE / sizeof(uint64))

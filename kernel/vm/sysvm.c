@@ -15,8 +15,6 @@
 #include "kernel/vmctl.h"
 #include "kernel/vm/vm.h"
 
-extern struct proc proc[NPROC];
-
 int vm_fork_copy; // VMCTL_FORK_COPY: 1 = fork copies eagerly
 int vm_ipc_copy;  // VMCTL_IPC_COPY: 1 = IPC copies instead of mapping
 

@@ -217,10 +217,9 @@ pagetable_t uvmcreate(void) {
   return pt;
 }
 
-// Free the user half of a table: put every leaf table (which releases
-// the pages of those no one else shares), then the level-1 tables and the
-// root.
-void freewalk(pagetable_t pt) {
+// Free an address space: put every leaf table (which releases the pages
+// of those no one else shares), then the level-1 tables and the root.
+void uvmfree(pagetable_t pt) {
   for (int i2 = 0; i2 < KERNEL_HALF; i2++) {
     if (!(pt[i2] & PTE_V))
       continue;

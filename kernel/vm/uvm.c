@@ -225,10 +225,6 @@ int uvmcopy(pagetable_t old, pagetable_t new, int eager) {
   return downgraded;
 }
 
-// Release every user page (of leaf tables nobody else shares) and the
-// table itself.
-void uvmfree(pagetable_t pt) { freewalk(pt); }
-
 static int count_leaf_table(pte_t *leaf, uint64 va, void *arg) {
   *(int *)arg += count_valid(leaf);
   return 0;

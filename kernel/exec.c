@@ -106,11 +106,17 @@ int exec(char *path, char **argv) {
     return -1;
   }
   ilock(ip);
-  vm_exec_begin(p); // lock order: inode, then vmlock
+  // FIXME (issue 8): the file is read with vmlock held, against the lock
+  // order; exec is being rewritten to read it first.
+  pagetable_t pt = vm_exec_begin(p);
   struct elfhdr eh;
-  pagetable_t pt = 0;
   uint64 sz = 0;
-  if (read_header(ip, &eh) == 0 && (pt = uvmcreate()) != 0)
+  if (pt == 0) {
+    iunlockput(ip);
+    end_op();
+    return -1;
+  }
+  if (read_header(ip, &eh) == 0)
     sz = load_program(pt, ip, &eh);
   iunlockput(ip);
   end_op();

@@ -22,6 +22,13 @@
 // A frame kept in the table is flagged FRAME_SEEN until the restore pass,
 // so that its other mappings are not hashed again.
 //
+// Scope (VMCTL_DEDUP_SCOPE): merging is observable, since a write to a
+// merged page takes a copy fault that a process can time; so a process can
+// learn that another holds a page equal to one it guesses. DEDUP_PROCESS
+// merges only pages of the same process (the table is emptied between
+// processes), DEDUP_ZERO only zero pages; zero pages merge in every scope,
+// since that a page of one's own is zero tells nothing about others.
+//
 // Cost: O(resident pages). Each mapping is hashed once and compared only
 // with frames of equal hash; there are no pairwise compares.
 // Memory: a table of 8-byte slots, a power of two at least twice the
@@ -36,6 +43,7 @@
 #include "kernel/spinlock.h"
 #include "kernel/proc.h"
 #include "kernel/defs.h"
+#include "kernel/vmctl.h"
 #include "kernel/vm/vm.h"
 #include "kernel/vm/pagehash.h"
 
@@ -50,6 +58,7 @@ static void *zero_frame; // the shared all-zero frame, once allocated
 static uint64 zero_hash;
 
 struct scan {
+  int scope; // VMCTL_DEDUP_SCOPE at the start of the scan
   uint64 *table[MAX_TABLE_PAGES];
   uint32 mask;    // slots - 1
   uint32 *doomed; // frames to release after the next TLB flush
@@ -85,6 +94,12 @@ static int table_alloc(struct scan *s) {
     s->table[0] = 0;
   }
   return -1;
+}
+
+// Forget every frame kept so far (DEDUP_PROCESS: a new process begins).
+static void table_clear(struct scan *s) {
+  for (uint32 i = 0; i < MAX_TABLE_PAGES && s->table[i]; i++)
+    memset(s->table[i], 0xff, PGSIZE);
 }
 
 static void table_free(struct scan *s) {
@@ -165,8 +180,13 @@ static int merge_leaf(pte_t *leaf, uint64 va, void *arg) {
     void *f = PA2KVA(PTE2PA(leaf[i]));
     if (f == zero_frame || (frame_of(f)->flags & FRAME_SEEN))
       continue; // already kept: another mapping of it was hashed before
-    uint64 hash = page_hash(f);
-    void *keep = hash == zero_hash && is_zero(f) ? zero_frame : find_or_insert(s, f, hash);
+    void *keep;
+    if (s->scope == DEDUP_ZERO) {
+      keep = is_zero(f) ? zero_frame : f;
+    } else {
+      uint64 hash = page_hash(f);
+      keep = hash == zero_hash && is_zero(f) ? zero_frame : find_or_insert(s, f, hash);
+    }
     if (keep != f)
       remap(s, &leaf[i], f, keep);
   }
@@ -196,6 +216,20 @@ static void each_process(int (*visit)(pte_t *, uint64, void *), struct scan *s) 
       for_each_leaf_table(p->pagetable, visit, s);
 }
 
+// The merge pass. With DEDUP_PROCESS the table starts empty for each
+// process, so only its own pages (and zero pages) merge; a frame kept
+// while scanning an earlier process stays FRAME_SEEN and is not looked at
+// again, so no later page is merged onto it.
+static void merge_all(struct scan *s) {
+  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+    if (!p->pagetable)
+      continue;
+    if (s->scope == DEDUP_PROCESS)
+      table_clear(s);
+    for_each_leaf_table(p->pagetable, merge_leaf, s);
+  }
+}
+
 static int make_zero_frame(void) {
   if (zero_frame)
     return 0;
@@ -216,12 +250,13 @@ int dedup_scan(void) {
   for (struct proc *p = proc; p < &proc[NPROC]; p++)
     acquiresleep(&p->vmlock);
   memset(&s, 0, sizeof(s));
+  s.scope = __atomic_load_n(&vm_dedup_scope, __ATOMIC_RELAXED);
   if (make_zero_frame() < 0 || (s.doomed = kalloc()) == 0)
     goto out;
   each_process(protect_leaf, &s);
   tlb_shootdown();
-  if (table_alloc(&s) == 0) {
-    each_process(merge_leaf, &s);
+  if (s.scope == DEDUP_ZERO || table_alloc(&s) == 0) {
+    merge_all(&s);
     release_doomed(&s);
     r = s.freed;
   }

@@ -94,7 +94,23 @@ void frame_init(char *ram_start, char *free_start, char *ram_end) {
   }
 }
 
+// VMCTL_FAIL_ALLOC: when set to n > 0, the n-th allocation from then on
+// fails (once), so that tests can force every allocation failure path.
+static int fail_countdown;
+
+void frame_fail_after(int n) { __atomic_store_n(&fail_countdown, n, __ATOMIC_RELAXED); }
+
+static int injected_failure(void) {
+  int n = __atomic_load_n(&fail_countdown, __ATOMIC_RELAXED);
+  while (n > 0 && !__atomic_compare_exchange_n(&fail_countdown, &n, n - 1, 0, __ATOMIC_RELAXED,
+                                               __ATOMIC_RELAXED))
+    ;
+  return n == 1;
+}
+
 void *frame_alloc(int flags) {
+  if (injected_failure())
+    return 0;
   acquire(&freelist.lock);
   if (freelist.head == NO_FRAME) {
     release(&freelist.lock);

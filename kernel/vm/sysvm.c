@@ -17,6 +17,7 @@
 
 int vm_fork_copy; // VMCTL_FORK_COPY: 1 = fork copies eagerly
 int vm_ipc_copy;  // VMCTL_IPC_COPY: 1 = IPC copies instead of mapping
+int vm_dedup_scope; // VMCTL_DEDUP_SCOPE: DEDUP_ALL, DEDUP_PROCESS or DEDUP_ZERO
 
 uint64 sys_freepages(void) { return freepages(); }
 
@@ -24,16 +25,33 @@ uint64 sys_vmaudit(void) { return vm_audit(); }
 
 uint64 sys_dedup(void) { return dedup_scan(); }
 
+// Set knob to value if it lies in [lo, hi]; returns the old value or -1.
+static int set_knob(int *knob, int value, int lo, int hi) {
+  if (value < lo || value > hi)
+    return -1;
+  return __atomic_exchange_n(knob, value, __ATOMIC_RELAXED);
+}
+
 uint64 sys_vmctl(void) {
+  static int fail_alloc; // last value set; frame.c counts it down
   int knob, value;
   argint(0, &knob);
   argint(1, &value);
-  if (value != 0 && value != 1)
-    return -1;
-  int *target = knob == VMCTL_FORK_COPY ? &vm_fork_copy : knob == VMCTL_IPC_COPY ? &vm_ipc_copy : 0;
-  if (target == 0)
-    return -1;
-  return __atomic_exchange_n(target, value, __ATOMIC_RELAXED);
+  switch (knob) {
+  case VMCTL_FORK_COPY:
+    return set_knob(&vm_fork_copy, value, 0, 1);
+  case VMCTL_IPC_COPY:
+    return set_knob(&vm_ipc_copy, value, 0, 1);
+  case VMCTL_DEDUP_SCOPE:
+    return set_knob(&vm_dedup_scope, value, DEDUP_ALL, DEDUP_ZERO);
+  case VMCTL_FAIL_ALLOC: {
+    int old = set_knob(&fail_alloc, value, 0, 1 << 30);
+    if (old >= 0)
+      frame_fail_after(value);
+    return old;
+  }
+  }
+  return -1;
 }
 
 // Frame counts from one pass over the frame table. Unlocked: a snapshot

@@ -80,6 +80,9 @@ static int unmap_chunk(pagetable_t pt, uint64 start, uint64 end) {
   if (l1e == 0 || !(*l1e & PTE_V))
     return 0;
   pagetable_t leaf = pte_table(*l1e);
+  // pt may be the running process's: its TLB may hold what is removed
+  // here, and the frames are freed now. Record the flush before the change.
+  tlb_flush_before_user();
   if (start % LEAF_SPAN == 0 && end - start == LEAF_SPAN) {
     int n = count_valid(leaf);
     *l1e = 0;
@@ -146,24 +149,25 @@ int uvmguard(pagetable_t pt, uint64 va) {
 // ---------------------------------------------------------------- fork
 
 // Prepare a leaf table of the parent for sharing (S1): its writable PTEs
-// become read-only COW. Returns 1 if some PTE lost PTE_W.
+// become read-only COW. The parent is the running process and its TLB may
+// hold the writable translations, so the flush is recorded at the moment
+// of the downgrade: whatever fork does next, failing included, the parent
+// cannot return to user mode with a stale writable entry.
 // A table is scanned only if it may hold a writable PTE: FRAME_NOWRITE
 // marks one that was scanned and not changed since (walk(..., 1), the only
 // way to change a PTE, clears the mark; so does dedup when it gives PTE_W
 // back). Forking again a process that did not write is then cheap.
-static int share_leaf(pagetable_t leaf) {
+static void share_leaf(pagetable_t leaf) {
   struct frame *f = frame_of(leaf);
   if (frame_refs(leaf) > 1 || (f->flags & FRAME_NOWRITE))
-    return 0; // shared already (S1) or scanned already: nothing writable
-  int downgraded = 0;
+    return; // shared already (S1) or scanned already: nothing writable
   for (int i = 0; i < 512; i++) {
     if ((leaf[i] & (PTE_V | PTE_W)) == (PTE_V | PTE_W)) {
       leaf[i] = (leaf[i] & ~PTE_W) | PTE_COW;
-      downgraded = 1;
+      tlb_flush_before_user();
     }
   }
   f->flags |= FRAME_NOWRITE; // the table is ours alone: only we change its flags
-  return downgraded;
 }
 
 // A private copy of a leaf table with a copy of every page in it, as
@@ -192,12 +196,12 @@ static pagetable_t copy_leaf(pagetable_t leaf) {
   return copy;
 }
 
-// Give the new, empty table the memory of old: shared copy-on-write leaf
-// tables, or copies of every page when eager. Returns 1 if some PTE of old
-// lost PTE_W (the caller's TLB must be flushed), 0, or -1 if memory ran
-// out (new then holds part of it; uvmfree releases that correctly).
+// Give the new, empty table the memory of old, the running process's:
+// shared copy-on-write leaf tables, or copies of every page when eager.
+// Returns 0, or -1 if memory ran out (new then holds part of it; uvmfree
+// releases that correctly, and the PTEs of old already downgraded stay
+// COW, their flush recorded by share_leaf).
 int uvmcopy(pagetable_t old, pagetable_t new, int eager) {
-  int downgraded = 0;
   for (int i2 = 0; i2 < 256; i2++) {
     if (!(old[i2] & PTE_V))
       continue;
@@ -216,13 +220,13 @@ int uvmcopy(pagetable_t old, pagetable_t new, int eager) {
           return -1;
         new_mid[i1] = PA2PTE(KVA2PA(copy)) | PTE_V;
       } else {
-        downgraded |= share_leaf(leaf);
+        share_leaf(leaf);
         kretain(leaf);
         new_mid[i1] = old_mid[i1];
       }
     }
   }
-  return downgraded;
+  return 0;
 }
 
 static int count_leaf_table(pte_t *leaf, uint64 va, void *arg) {
@@ -264,8 +268,7 @@ int vm_grow(struct proc *p, int n, int lazy) {
       r = -1;
     } else {
       p->rss -= gone;
-      p->sz = sz - shrink;
-      tlb_flush_before_user(); // our stale entries for the pages just freed
+      p->sz = sz - shrink; // unmap_range recorded the TLB flush
     }
   }
   releasesleep(&p->vmlock);
@@ -281,9 +284,7 @@ int vm_fork(struct proc *parent, struct proc *child) {
   acquiresleep(&first->vmlock);
   acquiresleep(&second->vmlock);
   int r = uvmcopy(parent->pagetable, child->pagetable, vm_fork_copy);
-  if (r > 0)
-    tlb_flush_before_user(); // the parent's writable pages became COW
-  if (r >= 0) {
+  if (r == 0) {
     child->sz = parent->sz;
     child->rss = parent->rss;
   } else {
@@ -292,13 +293,36 @@ int vm_fork(struct proc *parent, struct proc *child) {
   }
   releasesleep(&second->vmlock);
   releasesleep(&first->vmlock);
-  return r < 0 ? -1 : 0;
+  return r;
 }
 
-// exec builds the new image while holding p->vmlock, so that vmaudit never
-// sees frames that belong to a table not yet installed. The caller holds
-// the inode lock of the program file already (lock order, vm.h).
-void vm_exec_begin(struct proc *p) { acquiresleep(&p->vmlock); }
+// exec builds the new image in a fresh table under p->vmlock, so that
+// vmaudit and dedup never see frames of a table not yet installed. The
+// program's pages are read from the file before (file-system locks come
+// before vmlock, vm.h) into frames from kalloc(), which vm_exec_map()
+// turns into user pages. Returns the empty table with p->vmlock held, or
+// 0 (unlocked) if there is no memory for it.
+pagetable_t vm_exec_begin(struct proc *p) {
+  acquiresleep(&p->vmlock);
+  pagetable_t pt = uvmcreate();
+  if (pt == 0)
+    releasesleep(&p->vmlock);
+  return pt;
+}
+
+// Map page, a frame from kalloc() holding the caller's one reference, at
+// va of exec's new table pt as a user page with permissions R|U|perm. On
+// success the reference becomes the mapping's. Returns 0, or -1 if a
+// page-table page could not be allocated (the caller keeps the frame).
+int vm_exec_map(pagetable_t pt, uint64 va, void *page, int perm) {
+  struct frame *f = frame_of(page);
+  if (f->flags != FRAME_KERNEL || frame_refs(page) != 1)
+    panic("vm_exec_map: not a fresh kernel frame");
+  if (mappages(pt, va, PGSIZE, KVA2PA(page), PTE_R | PTE_U | perm) < 0)
+    return -1;
+  f->flags = FRAME_USER; // ours alone: nobody else reads its flags yet
+  return 0;
+}
 
 // Install the new image pt of size sz, free the old one, unlock.
 void vm_exec_commit(struct proc *p, pagetable_t pt, uint64 sz) {

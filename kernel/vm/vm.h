@@ -84,6 +84,7 @@ uint32 frame_unref(void *kva);
 void frame_free(void *kva);
 int frame_is_free(struct frame *f);
 int frame_check_freelist(void);
+void frame_fail_after(int n);
 
 // ---------------------------------------------------------------- pagetable.c
 extern pagetable_t kernel_pagetable;
@@ -111,7 +112,8 @@ int uvmcount(pagetable_t pt);
 int for_each_leaf_table(pagetable_t pt, int (*visit)(pte_t *leaf, uint64 va, void *arg), void *arg);
 int vm_grow(struct proc *p, int n, int lazy);
 int vm_fork(struct proc *parent, struct proc *child);
-void vm_exec_begin(struct proc *p);
+pagetable_t vm_exec_begin(struct proc *p);
+int vm_exec_map(pagetable_t pt, uint64 va, void *page, int perm);
 void vm_exec_commit(struct proc *p, pagetable_t pt, uint64 sz);
 void vm_exec_abort(struct proc *p, pagetable_t pt);
 void vm_exit(struct proc *p);
@@ -137,7 +139,8 @@ extern struct vmstats vmstats;
 #define VMSTAT_INC(field) __atomic_fetch_add(&vmstats.field, 1, __ATOMIC_RELAXED)
 
 // ---------------------------------------------------------------- sysvm.c
-extern int vm_fork_copy; // VMCTL_FORK_COPY
+extern int vm_fork_copy;   // VMCTL_FORK_COPY
+extern int vm_dedup_scope; // VMCTL_DEDUP_SCOPE
 
 // ---------------------------------------------------------------- dedup.c
 int dedup_scan(void);

@@ -114,6 +114,7 @@ void pop_off(void);
 void acquiresleep(struct sleeplock *lk);
 void releasesleep(struct sleeplock *lk);
 int holdingsleep(struct sleeplock *lk);
+int tryacquiresleep(struct sleeplock *lk);
 void initsleeplock(struct sleeplock *lk, char *name);
 
 // string.c
@@ -160,6 +161,8 @@ void virtio_disk_init(void);
 void virtio_disk_rw(struct buf *b, int write);
 int virtio_disk_io(int disk, uint64 sector, void *kva, uint nbytes, int write);
 int virtio_disk_present(int disk);
+int virtio_disk_iov(int disk, uint64 sector, void **pages, int n, int write);
+uint64 virtio_disk_capacity(int disk);
 void virtio_disk_intr(int disk);
 
 // vm/pagetable.c

@@ -37,6 +37,7 @@ void kmain(uint64 hartid, uint64 dtb) {
   iinit();         // inode table
   fileinit();      // file table
   virtio_disk_init();
+  vm_init();  // reverse map, reclaim, swap slots on disk 1
   userinit(); // first process
   printf("%d free frames (%d KiB)\n", freepages(), freepages() * (PGSIZE / 1024));
   __atomic_store_n(&boot_done, 1, __ATOMIC_RELEASE);

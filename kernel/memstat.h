@@ -5,8 +5,9 @@
 #define MEMSTAT_H
 
 struct memstat_proc {
-  int pid; // 0: unused entry
-  int rss; // resident user pages
+  int pid;     // 0: unused entry
+  int rss;     // resident user pages
+  int swapped; // user pages on the swap device
   char name[16];
 };
 
@@ -34,6 +35,9 @@ struct memstat {
   uint64 swap_ins;        // pages read back
   uint64 swap_slots_used; // slots holding a page now
   uint64 swap_slots;      // slots on the device
+  uint64 swap_cached;     // frames in the swap cache now (a slot's content)
+  uint64 swap_cache_hits; // swap-ins that found the page in memory
+  uint64 reclaim_scans;   // batches the reclaimer ran
 
   struct memstat_proc procs[NPROC];
 };

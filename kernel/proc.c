@@ -99,11 +99,12 @@ static struct proc *allocproc(void) {
 
   p->sz = 0;
   p->rss = 0;
+  p->swapped = 0;
   memset(&p->tf, 0, sizeof(p->tf));
   memset(&p->context, 0, sizeof(p->context));
   p->context.ra = (uint64)forkret;
   p->context.sp = (uint64)p->kstack + KSTACKSIZE;
-  if ((p->pagetable = uvmcreate()) == 0) {
+  if ((p->pagetable = uvmcreate(p)) == 0) {
     acquire(&p->lock);
     p->state = UNUSED;
     release(&p->lock);
@@ -457,6 +458,7 @@ void procdump(void) {
   for (struct proc *p = proc; p < &proc[NPROC]; p++) {
     if (p->state == UNUSED)
       continue;
-    printf("%d %s %s rss=%d pages\n", p->pid, states[p->state], p->name, p->rss);
+    printf("%d %s %s rss=%d swapped=%d pages\n", p->pid, states[p->state], p->name, p->rss,
+           p->swapped);
   }
 }

@@ -61,6 +61,7 @@ struct proc {
   uint64 sz;             // bytes of user memory: [0, sz) may be mapped
   pagetable_t pagetable; // user half; the kernel half is shared
   int rss;               // resident user pages (valid leaf PTEs)
+  int swapped;           // user pages on swap (swap PTEs)
 
   // Private to the process while it lives.
   struct trapframe tf;    // user registers while in the kernel

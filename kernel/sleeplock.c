@@ -35,6 +35,20 @@ void acquiresleep(struct sleeplock *lk) {
   release(&lk->lk);
 }
 
+// Take the lock only if it is free. Returns 1 if taken. Never sleeps, so
+// it cannot take part in a deadlock: the reclaimer uses it for the
+// address spaces of others (kernel/vm/reclaim.c).
+int tryacquiresleep(struct sleeplock *lk) {
+  acquire(&lk->lk);
+  int free = !lk->locked;
+  if (free) {
+    lk->locked = 1;
+    lk->pid = myproc()->pid;
+  }
+  release(&lk->lk);
+  return free;
+}
+
 void releasesleep(struct sleeplock *lk) {
   acquire(&lk->lk);
   if (!lk->locked)

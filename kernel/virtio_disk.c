@@ -7,11 +7,16 @@
 //   virtio_disk_io(disk, sector, kva, nbytes, write)
 //                                    one transfer; sleeps until it is done;
 //                                    0, or -1 on a device error/absent disk
+//   virtio_disk_iov(disk, sector, pages, n, write)
+//                                    the same for n whole pages (at most
+//                                    MAX_IOV) to or from consecutive
+//                                    sectors: one request (swap batches)
+//   virtio_disk_capacity(disk)       its size in 512-byte sectors
 //   virtio_disk_rw(b, write)         a file-system block (disk 0)
 //   virtio_disk_intr(disk)           the disk's interrupt handler
 //
-// Each disk has one virtqueue of QSIZE descriptors. A request is a chain of
-// three: header, data, status byte. Any number of processes may have
+// Each disk has one virtqueue of QSIZE descriptors. A request is a chain:
+// header, one descriptor per data buffer, status byte. Any number of processes may have
 // requests in flight; one without free descriptors sleeps until some are
 // returned. Invariants, under the disk's lock: a descriptor is either in
 // the free set or part of exactly one chain the device owns or a waiting
@@ -29,8 +34,9 @@
 #include "kernel/defs.h"
 
 #define NDISK 2
-#define QSIZE 32 // descriptors per queue: up to 10 requests in flight
-#define CHAIN 3  // descriptors per request
+#define QSIZE 64   // descriptors per queue
+#define MAX_IOV 32 // data buffers per request
+#define MAX_CHAIN (MAX_IOV + 2)
 
 // Device-visible memory for request headers and status bytes, indexed by
 // the head descriptor of the chain. One kalloc'd page per disk.
@@ -150,22 +156,22 @@ void virtio_disk_init(void) {
 
 int virtio_disk_present(int disk) { return disk >= 0 && disk < NDISK && disks[disk].present; }
 
-// Take CHAIN free descriptors into idx[]; 0 if there are not enough.
-static int chain_alloc(struct disk *d, int *idx) {
-  int n = 0;
+// Take n free descriptors into idx[]; 0 if there are not enough.
+static int chain_alloc(struct disk *d, int *idx, int n) {
+  int got = 0;
 
-  for (int i = 0; i < QSIZE && n < CHAIN; i++)
+  for (int i = 0; i < QSIZE && got < n; i++)
     if (d->isfree[i])
-      idx[n++] = i;
-  if (n < CHAIN)
+      idx[got++] = i;
+  if (got < n)
     return 0;
-  for (int i = 0; i < CHAIN; i++)
+  for (int i = 0; i < n; i++)
     d->isfree[idx[i]] = 0;
   return 1;
 }
 
-static void chain_free(struct disk *d, int *idx) {
-  for (int i = 0; i < CHAIN; i++) {
+static void chain_free(struct disk *d, int *idx, int n) {
+  for (int i = 0; i < n; i++) {
     d->isfree[idx[i]] = 1;
     d->desc[idx[i]].flags = 0;
   }
@@ -180,18 +186,21 @@ static void desc_set(struct disk *d, int i, void *kva, uint32 len, uint16 flags,
   d->desc[i].next = next;
 }
 
-// Fill the chain idx[] for one request and hand it to the device.
-static void chain_submit(struct disk *d, int *idx, uint64 sector, void *kva, uint nbytes,
+// Fill the chain idx[] (nbuf data buffers of len bytes each) for one
+// request and hand it to the device.
+static void chain_submit(struct disk *d, int *idx, uint64 sector, void **bufs, int nbuf, uint len,
                          int write) {
   int h = idx[0];
+  uint16 data = VIRTQ_DESC_F_NEXT | (write ? 0 : VIRTQ_DESC_F_WRITE);
 
   d->req->hdr[h].type = write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN;
   d->req->hdr[h].reserved = 0;
   d->req->hdr[h].sector = sector;
   d->req->status[h] = 0xff; // the device overwrites it on completion
-  desc_set(d, idx[0], &d->req->hdr[h], sizeof(struct virtio_blk_req), VIRTQ_DESC_F_NEXT, idx[1]);
-  desc_set(d, idx[1], kva, nbytes, VIRTQ_DESC_F_NEXT | (write ? 0 : VIRTQ_DESC_F_WRITE), idx[2]);
-  desc_set(d, idx[2], &d->req->status[h], 1, VIRTQ_DESC_F_WRITE, 0);
+  desc_set(d, h, &d->req->hdr[h], sizeof(struct virtio_blk_req), VIRTQ_DESC_F_NEXT, idx[1]);
+  for (int i = 0; i < nbuf; i++)
+    desc_set(d, idx[1 + i], bufs[i], len, data, idx[2 + i]);
+  desc_set(d, idx[1 + nbuf], &d->req->status[h], 1, VIRTQ_DESC_F_WRITE, 0);
   d->done[h] = 0;
 
   d->avail->ring[d->avail->idx % QSIZE] = h;
@@ -201,31 +210,47 @@ static void chain_submit(struct disk *d, int *idx, uint64 sector, void *kva, uin
   *reg(d, VIRTIO_MMIO_QUEUE_NOTIFY) = 0;
 }
 
-int virtio_disk_io(int disk, uint64 sector, void *kva, uint nbytes, int write) {
+// One request of nbuf buffers of len bytes each; sleeps until done.
+static int request(int disk, uint64 sector, void **bufs, int nbuf, uint len, int write) {
   struct disk *d;
-  int idx[CHAIN], ok;
+  int idx[MAX_CHAIN], ok, n = nbuf + 2;
 
   if (!virtio_disk_present(disk))
     return -1;
-  if (nbytes == 0 || nbytes % VIRTIO_BLK_SECTOR != 0 || (uint64)kva < KERNEL_OFFSET)
-    panic("virtio_disk_io: bad buffer");
+  if (nbuf < 1 || nbuf > MAX_IOV || len == 0 || len % VIRTIO_BLK_SECTOR != 0)
+    panic("virtio_disk: bad request");
+  for (int i = 0; i < nbuf; i++)
+    if ((uint64)bufs[i] < KERNEL_OFFSET)
+      panic("virtio_disk: bad buffer");
   d = &disks[disk];
-  if (sector + nbytes / VIRTIO_BLK_SECTOR > d->nsectors)
+  if (sector + (uint64)nbuf * len / VIRTIO_BLK_SECTOR > d->nsectors)
     return -1;
 
   acquire(&d->lock);
-  while (!chain_alloc(d, idx)) {
+  while (!chain_alloc(d, idx, n)) {
     d->nwaiting++;
     sleep(d->isfree, &d->lock);
     d->nwaiting--;
   }
-  chain_submit(d, idx, sector, kva, nbytes, write);
+  chain_submit(d, idx, sector, bufs, nbuf, len, write);
   while (!d->done[idx[0]])
     sleep(&d->done[idx[0]], &d->lock);
   ok = *(volatile uchar *)&d->req->status[idx[0]] == VIRTIO_BLK_S_OK;
-  chain_free(d, idx);
+  chain_free(d, idx, n);
   release(&d->lock);
   return ok ? 0 : -1;
+}
+
+int virtio_disk_io(int disk, uint64 sector, void *kva, uint nbytes, int write) {
+  return request(disk, sector, &kva, 1, nbytes, write);
+}
+
+int virtio_disk_iov(int disk, uint64 sector, void **pages, int n, int write) {
+  return request(disk, sector, pages, n, PGSIZE, write);
+}
+
+uint64 virtio_disk_capacity(int disk) {
+  return virtio_disk_present(disk) ? disks[disk].nsectors : 0;
 }
 
 void virtio_disk_rw(struct buf *b, int write) {

@@ -112,7 +112,7 @@ static void t_dedup_writer(char *name) {
   for (int i = 0; i < REGION_PAGES; i += 5)
     fill_page(r + (uint64)i * PGSIZE, i, 2, 5);
   check_region("after writing every 5th page", r, REGION_PAGES, 2, gen_7_5);
-  struct memstat m;
+  static struct memstat m; // too big for the stack
   CHECK(memstat(&m) == 0);
   CHECK(m.dedup_scans >= 2 && m.dedup_merges >= REGION_PAGES - 1);
   CHECK(m.dedup_cow_breaks >= REGION_PAGES / 5);
@@ -239,8 +239,8 @@ static void t_dedup_text(char *name) {
   int fd_keep, fd_write;
   int keep = spawn_text_child("keep", &fd_keep);
   int writer = spawn_text_child("write", &fd_write);
-  sleep(5); // both have exec'd and wait on their pipes
-  struct memstat before, after;
+  sleep(5);                            // both have exec'd and wait on their pipes
+  static struct memstat before, after; // too big for the stack
   CHECK(memstat(&before) == 0);
   xdedup();
   CHECK(memstat(&after) == 0);

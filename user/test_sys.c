@@ -1283,12 +1283,14 @@ static void t_execbigargs(char *tn) {
 #define EM_PAGES 512
 
 // exec frees the old image: a child grows its heap by EM_PAGES, then
-// execs cat (which waits on a pipe); the frames come back meanwhile.
+// execs cat (which waits on a pipe) once the parent has seen the memory
+// in use; the frames come back meanwhile.
 static void t_execmem(char *tn) {
-  int in[2], ready[2];
+  int in[2], ready[2], go[2];
   char c;
   xpipe(in);
   xpipe(ready);
+  xpipe(go);
   int before = freepages();
   int pid = xfork();
   if (pid == 0) {
@@ -1297,21 +1299,28 @@ static void t_execmem(char *tn) {
     close(in[0]);
     close(in[1]);
     close(ready[0]);
+    close(go[1]);
     char *m = sbrk(EM_PAGES * PGSIZE);
     if (m == SBRK_ERROR)
       fail("sbrk failed");
     for (int i = 0; i < EM_PAGES; i++)
       m[i * PGSIZE] = 1;
     write(ready[1], "r", 1);
+    if (read(go[0], &c, 1) != 1)
+      fail("no go from the parent");
+    close(go[0]);
     char *argv[] = {"/cat", 0};
     exec("/cat", argv);
     fail("exec cat failed");
   }
   close(in[0]);
   close(ready[1]);
+  close(go[0]);
   if (read(ready[0], &c, 1) != 1)
     fail("child did not get ready");
   int loaded = freepages();
+  write(go[1], "g", 1);
+  close(go[1]);
   if (loaded > before - EM_PAGES)
     fail("child's heap did not use memory (%d -> %d)", before, loaded);
   int after = settle_freepages(loaded + EM_PAGES - 50, 3 * TICKS_PER_SEC);

@@ -309,26 +309,30 @@ static void add_reason(char *reason, const char *fmt, ...) {
   va_end(ap);
 }
 
-// Swap slots in use now (-1 if memstat fails). The struct is too big for
-// the stack.
-static int swap_used(void) {
+// Pages the system could still hold: free frames, free swap slots, and
+// one for each frame in the swap cache (-1 if memstat fails). A page of a
+// process that lives on moves between RAM, swap and the swap cache (a
+// copy in both) without changing this sum, so only a leak of a frame or a
+// slot lowers it. Without swap it is the free frames. The struct is too
+// big for the stack.
+static int available(void) {
   static struct memstat m;
-  return memstat(&m) < 0 ? -1 : (int)m.swap_slots_used;
+  if (memstat(&m) < 0)
+    return -1;
+  return (int)(m.free_frames + (m.swap_slots - m.swap_slots_used) + m.swap_cached);
 }
 
-// Wait (as settle_freepages does) until no more frames and swap slots are
-// in use than before; add any difference to the reason.
-static void check_leaks(int frames, int slots, char *reason) {
-  int start = uptime(), f, s = slots;
-  while ((f = freepages()) < frames || (s = swap_used()) > slots) {
+// Wait (as settle_freepages does) until the system can hold as many pages
+// as before; add any difference to the reason.
+static void check_leaks(int before, char *reason) {
+  int start = uptime(), now;
+  while ((now = available()) < before) {
     if (uptime() - start >= SETTLE_TICKS)
       break;
     sleep(1);
   }
-  if (f < frames)
-    add_reason(reason, "leaked %d pages", frames - f);
-  else if (s > slots)
-    add_reason(reason, "leaked %d swap slots", s - slots);
+  if (now < before)
+    add_reason(reason, "leaked %d pages (frames or swap slots)", before - now);
 }
 
 // Run one test with its leak check and audit; returns 1 if it passed.
@@ -336,9 +340,9 @@ static int run_test(struct test *t, int verbose) {
   static char reason[REASONMAX + 1];
   static char line[REASONMAX + 64];
   int start = uptime();
-  int frames = freepages(), slots = swap_used();
+  int before = available();
   run_in_child(t, reason);
-  check_leaks(frames, slots, reason);
+  check_leaks(before, reason);
   int violations = vmaudit();
   if (violations > 0)
     add_reason(reason, "vmaudit: %d violations", violations);

@@ -54,7 +54,7 @@
 #define EMPTY_SLOT (~0UL) // a slot is hash32 << 32 | frame number
 #define DOOMED_MAX (PGSIZE / sizeof(uint32))
 
-static void *zero_frame; // the shared all-zero frame, once allocated
+static void *zero_frame; // the shared all-zero frame
 static uint64 zero_hash;
 
 struct scan {
@@ -118,7 +118,7 @@ static void *find_or_insert(struct scan *s, void *f, uint64 hash) {
     uint64 *sl = slot(s, i);
     if (*sl == EMPTY_SLOT) {
       *sl = (uint64)h32 << 32 | fnum;
-      frame_of(f)->flags |= FRAME_SEEN; // restore_leaf clears it
+      frame_set(frame_of(f), FRAME_SEEN); // restore_leaf clears it
       return f;
     }
     if ((uint32)(*sl >> 32) != h32)
@@ -132,9 +132,21 @@ static void *find_or_insert(struct scan *s, void *f, uint64 hash) {
 
 // ---------------------------------------------------------------- TLB, release
 
+// Drop the PTEs' references to the replaced frames. A frame in the swap
+// cache goes through page_release, which may free the cache's copy too;
+// the others are released in one batch.
 static void release_doomed(struct scan *s) {
   tlb_shootdown(); // no hart may still reach the frames through old PTEs
-  s->freed += frames_put(s->doomed, s->ndoomed);
+  int plain = 0;
+  for (int i = 0; i < s->ndoomed; i++) {
+    struct frame *f = &frames[s->doomed[i]];
+    if (f->aux == NO_SLOT) {
+      s->doomed[plain++] = s->doomed[i];
+    } else {
+      s->freed += page_release(frame_kva(f));
+    }
+  }
+  s->freed += frames_put(s->doomed, plain);
   s->ndoomed = 0;
 }
 
@@ -143,8 +155,12 @@ static void release_doomed(struct scan *s) {
 // them otherwise, when the frame is allocated or freed.
 static void remap(struct scan *s, pte_t *pte, void *f, void *keep) {
   kretain(keep);
-  frame_of(keep)->flags |= FRAME_MERGED;
+  frame_set(frame_of(keep), FRAME_MERGED);
+  rmap_lock();
+  rmap_del_locked(f, pte);
   *pte = PA2PTE(KVA2PA(keep)) | PTE_FLAGS(*pte);
+  rmap_add_locked(keep, pte);
+  rmap_unlock();
   if (s->ndoomed == DOOMED_MAX)
     release_doomed(s);
   s->doomed[s->ndoomed++] = frame_number(frame_of(f)); // the PTE's reference
@@ -178,7 +194,7 @@ static int merge_leaf(pte_t *leaf, uint64 va, void *arg) {
     if (!(leaf[i] & PTE_V))
       continue;
     void *f = PA2KVA(PTE2PA(leaf[i]));
-    if (f == zero_frame || (frame_of(f)->flags & FRAME_SEEN))
+    if (f == zero_frame || frame_has(frame_of(f), FRAME_SEEN))
       continue; // already kept: another mapping of it was hashed before
     void *keep;
     if (s->scope == DEDUP_ZERO) {
@@ -198,13 +214,13 @@ static int restore_leaf(pte_t *leaf, uint64 va, void *arg) {
     if (!(leaf[i] & PTE_V))
       continue;
     void *f = PA2KVA(PTE2PA(leaf[i]));
-    frame_of(f)->flags &= ~FRAME_SEEN;
+    frame_clear(frame_of(f), FRAME_SEEN);
     if (!(leaf[i] & PTE_WP))
       continue;
     leaf[i] &= ~PTE_WP;
     if (f != zero_frame && frame_refs(f) == 1) {
       leaf[i] = (leaf[i] & ~PTE_COW) | PTE_W; // still ours alone
-      frame_of(leaf)->flags &= ~FRAME_NOWRITE;
+      frame_clear(frame_of(leaf), FRAME_NOWRITE);
     }
   }
   return 0;
@@ -230,14 +246,14 @@ static void merge_all(struct scan *s) {
   }
 }
 
-static int make_zero_frame(void) {
-  if (zero_frame)
-    return 0;
+// The zero frame, allocated at boot (vm_init) so that its one frame never
+// shows up as used by the first scan.
+void dedup_init(void) {
   if ((zero_frame = frame_alloc(FRAME_USER)) == 0)
-    return -1;
+    panic("dedup_init: no memory");
   memset(zero_frame, 0, PGSIZE);
   zero_hash = page_hash(zero_frame);
-  return 0; // its one reference is the kernel's own, for good
+  // its one reference is the kernel's own, for good
 }
 
 // dedup(): returns the number of frames freed, or -1 if the scan could not
@@ -251,7 +267,7 @@ int dedup_scan(void) {
     acquiresleep(&p->vmlock);
   memset(&s, 0, sizeof(s));
   s.scope = __atomic_load_n(&vm_dedup_scope, __ATOMIC_RELAXED);
-  if (make_zero_frame() < 0 || (s.doomed = kalloc()) == 0)
+  if ((s.doomed = kalloc()) == 0)
     goto out;
   each_process(protect_leaf, &s);
   tlb_shootdown();

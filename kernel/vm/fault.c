@@ -9,6 +9,7 @@
 //   none (0), va <  p->sz      any           lazy page: map a zeroed frame
 //   none (0), va >= p->sz      any           kill: outside the process
 //   PTE_GUARD                  any           kill: stack overflow / guard page
+//   swap PTE                   any           swap-in (below), then as valid
 //   valid, PTE_COW             write         COW break (below)
 //   valid, read-only, no COW   write         kill: text or other read-only page
 //   valid, no PTE_X            execute       kill
@@ -17,14 +18,29 @@
 //
 // COW break: first, if the leaf table is shared with other address spaces
 // (fork shares them, uvm.c), this one gets its own copy of the table. Then,
-// if the frame has one reference, the page is ours alone: make the PTE
-// writable in place (no copy). Otherwise copy the frame to a new
-// one, map that writable and release the old frame; the stale TLB entry is
-// flushed before the process runs in user mode again (pagetable.c). No
-// frame for the copy: the process is killed (VM_NOMEM).
+// if nobody else needs the frame (one reference; or two, the other being
+// the swap cache's copy of a slot no PTE names, which is dropped) the page
+// is ours alone: make the PTE writable in place (no copy, no flush).
+// Otherwise copy the frame to a new one, map that writable and release the
+// old frame; the stale TLB entry is flushed before the process runs in
+// user mode again (pagetable.c).
 //
-// Locking: the process's vmlock is held throughout, so the PTE cannot
-// change under us; reference counts are atomic (frame.c).
+// Swap-in: the leaf table is made private, then the swap cache (swap.c)
+// gives the frame holding the slot's content, reading it from disk if no
+// sharer did already: a page shared by k processes is read once. The PTE
+// gets the frame with the permissions the swap PTE kept (never PTE_W: a
+// frame in the swap cache is clean, I5), and the slot loses this PTE's
+// reference. A store then breaks COW as above, in the same fault.
+//
+// No frame for a lazy page, a copy, a swap-in or a page-table page: the
+// handler returns VM_NOMEM having changed nothing but a private copy of a
+// leaf table. vmfault() then lets go of the vmlock (so that a reclaimer
+// may take pages of this process too), waits until the reclaimer made
+// memory (reclaim.c) and starts again; only when no memory can be made
+// is the process killed.
+//
+// Locking: the process's vmlock is held throughout a case, so the PTE
+// cannot change under us; reference counts are atomic (frame.c).
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/memlayout.h"
@@ -37,7 +53,7 @@
 struct vmstats vmstats;
 
 static int fault_lazy(struct proc *p, uint64 va) {
-  char *mem = frame_alloc(FRAME_USER);
+  char *mem = upage_alloc();
   pte_t *pte = mem ? walk(p->pagetable, va, 1) : 0; // a private leaf table
   if (pte == 0) {
     if (mem)
@@ -46,39 +62,69 @@ static int fault_lazy(struct proc *p, uint64 va) {
   }
   memset(mem, 0, PGSIZE);
   *pte = PA2PTE(KVA2PA(mem)) | PTE_R | PTE_W | PTE_U | PTE_V;
+  rmap_add(mem, pte);
   p->rss++;
   return VM_OK; // the PTE was invalid, so no TLB entry can be stale
 }
 
+// Is the frame mapped by our PTE ours alone? A swap-cache copy nobody else
+// needs is let go on the way (swap.c).
+static int sole_user(void *old) {
+  if (frame_refs(old) == 1)
+    return 1;
+  return frame_refs(old) == 2 && swap_cache_drop(old) == 0;
+}
+
 static int cow_break(struct proc *p, uint64 va) {
-  VMSTAT_INC(cow_faults);
   pte_t *pte = walk(p->pagetable, va, 1); // a shared leaf table is copied first
   if (pte == 0)
     return VM_NOMEM;
   void *old = PA2KVA(PTE2PA(*pte));
   uint64 flags = (PTE_FLAGS(*pte) & ~PTE_COW) | PTE_W;
-  if (frame_refs(old) == 1) {
+  if (sole_user(old)) {
     // Only this PTE slot maps it, and the table is ours alone (frame.c:
     // nobody can add a reference meanwhile). Permissions only grow, so a
     // stale read-only TLB entry can at worst cause one more, spurious,
     // fault: no flush needed.
     *pte = PA2PTE(KVA2PA(old)) | flags;
+    VMSTAT_INC(cow_faults);
     VMSTAT_INC(cow_reuses);
     return VM_OK;
   }
-  char *mem = frame_alloc(FRAME_USER);
+  char *mem = upage_alloc();
   if (mem == 0)
     return VM_NOMEM;
+  VMSTAT_INC(cow_faults);
   memmove(mem, old, PGSIZE);
-  if (frame_of(old)->flags & FRAME_MERGED)
+  if (frame_has(frame_of(old), FRAME_MERGED))
     VMSTAT_INC(dedup_cow_breaks);
+  rmap_lock();
+  rmap_del_locked(old, pte);
   *pte = PA2PTE(KVA2PA(mem)) | flags;
+  rmap_add_locked(mem, pte);
+  rmap_unlock();
   // Our TLB may still map va to the old frame; only our user mode could use
   // that entry, and the flush comes before it runs again.
   tlb_flush_before_user();
-  krelease(old);
+  page_release(old);
   VMSTAT_INC(cow_copies);
   return VM_OK;
+}
+
+static int swap_in(struct proc *p, uint64 va) {
+  pte_t *pte = walk(p->pagetable, va, 1); // the PTE changes: make the table ours
+  if (pte == 0)
+    return VM_NOMEM;
+  uint32 slot = SWAP_SLOT(*pte);
+  void *kva = swap_read(slot); // with a reference for our mapping
+  if (kva == 0)
+    return VM_NOMEM;
+  *pte = PA2PTE(KVA2PA(kva)) | (*pte & SWAP_KEEP & ~PTE_SWAP) | PTE_U | PTE_V;
+  rmap_add(kva, pte);
+  swap_put(slot); // our PTE names the frame now, no longer the slot
+  p->rss++;
+  p->swapped--;
+  return VM_OK; // the PTE was invalid, so no TLB entry can be stale
 }
 
 // Does a valid user PTE allow this access?
@@ -99,6 +145,12 @@ int fault_locked(struct proc *p, uint64 va, int access) {
   pte_t e = pte ? *pte : 0;
   if (e == 0)
     return va < p->sz ? fault_lazy(p, va) : VM_BAD;
+  if (IS_SWAP_PTE(e)) {
+    int r = swap_in(p, va);
+    if (r != VM_OK || access != VM_WRITE || !(e & PTE_COW))
+      return r;              // a read, a write to a read-only page (kills on retry), ...
+    return cow_break(p, va); // ... or a store to a page that was writable
+  }
   if (!(e & PTE_V) || !(e & PTE_U))
     return VM_BAD; // guard page
   if (access == VM_WRITE && (e & PTE_COW))
@@ -109,10 +161,26 @@ int fault_locked(struct proc *p, uint64 va, int access) {
   return VM_OK;
 }
 
+// fault_locked(), waiting for memory as often as reclaiming can make some.
+// Called with p->vmlock held, which is let go while waiting: a reclaimer
+// may then take pages of p as well. Returns VM_OK, VM_BAD, or VM_NOMEM
+// when memory is exhausted for good.
+int fault_retry(struct proc *p, uint64 va, int access) {
+  int r;
+  while ((r = fault_locked(p, va, access)) == VM_NOMEM) {
+    releasesleep(&p->vmlock);
+    int waited = vm_wait_for_memory();
+    acquiresleep(&p->vmlock);
+    if (waited < 0)
+      break;
+  }
+  return r;
+}
+
 // A user page fault at va. Returns VM_OK when the access can be retried.
 int vmfault(struct proc *p, uint64 va, int access) {
   acquiresleep(&p->vmlock);
-  int r = fault_locked(p, va, access);
+  int r = fault_retry(p, va, access);
   releasesleep(&p->vmlock);
   return r;
 }

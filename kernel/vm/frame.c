@@ -58,6 +58,18 @@ uint32 frame_count(void) { return nframes; }
 
 int frame_is_free(struct frame *f) { return (f->flags & FRAME_FREE) != 0; }
 
+// Flags of a frame in use change concurrently (dedup marks, a reclaimer's
+// FRAME_BUSY, fork's FRAME_NOWRITE), so they change atomically.
+void frame_set(struct frame *f, int flag) { __atomic_fetch_or(&f->flags, flag, __ATOMIC_ACQ_REL); }
+
+void frame_clear(struct frame *f, int flag) {
+  __atomic_fetch_and(&f->flags, ~(uint32)flag, __ATOMIC_ACQ_REL);
+}
+
+int frame_has(struct frame *f, int flag) {
+  return (__atomic_load_n(&f->flags, __ATOMIC_ACQUIRE) & flag) != 0;
+}
+
 uint32 frame_refs(void *kva) { return __atomic_load_n(&frame_of(kva)->refs, __ATOMIC_ACQUIRE); }
 
 static void fill_junk(void *kva) {
@@ -86,7 +98,7 @@ void frame_init(char *ram_start, char *free_start, char *ram_end) {
   freelist.nfree = 0;
   uint32 first = PGROUNDUP((uint64)(free_start - ram_start)) / PGSIZE;
   for (uint32 i = 0; i < nframes; i++)
-    frames[i] = (struct frame){.next = NO_FRAME};
+    frames[i] = (struct frame){.next = NO_FRAME, .aux = NO_SLOT};
   // Push from the top so that allocation starts with low addresses.
   for (uint32 i = nframes; i > first; i--) {
     fill_junk(frame_kva(&frames[i - 1]));
@@ -121,7 +133,8 @@ void *frame_alloc(int flags) {
     panic("frame_alloc: free list corrupt");
   freelist.head = f->next;
   freelist.nfree--;
-  f->next = NO_FRAME;
+  f->rmap = NO_PTSLOT; // also owner = NO_PTSLOT: the caller sets it for tables
+  f->aux = NO_SLOT;
   f->flags = flags;
   __atomic_store_n(&f->refs, 1, __ATOMIC_RELEASE);
   release(&freelist.lock);
@@ -134,6 +147,17 @@ void kretain(void *kva) {
   struct frame *f = frame_of(kva);
   if (__atomic_fetch_add(&f->refs, 1, __ATOMIC_RELAXED) == 0)
     panic("kretain: frame is not in use");
+}
+
+// Add a reference unless the count is already 0 (the frame is being
+// freed). Returns 1 if it did. For the reclaimer, which finds frames
+// through the frame table rather than through a mapping of its own.
+int frame_tryretain(struct frame *f) {
+  uint32 n = __atomic_load_n(&f->refs, __ATOMIC_RELAXED);
+  while (n > 0)
+    if (__atomic_compare_exchange_n(&f->refs, &n, n + 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+      return 1;
+  return 0;
 }
 
 // Drop one reference and return how many are left, without freeing the

@@ -99,48 +99,137 @@ void tlb_shootdown(void) {
 
 pagetable_t pte_table(pte_t pte) { return PA2KVA(PTE2PA(pte)); }
 
+// ---------------------------------------------------------------- page-table pages
+
+// A zeroed page-table page for level 2 (a root), 1 or 0 (a leaf). Levels 1
+// and 0 get a links page for the reverse map (rmap.c); roots and level-1
+// tables name their owner (1 + proc[] index) for the reverse map's
+// leaf-to-process step. Returns 0 if no frame is left.
+pagetable_t ptpage_alloc(int level, int owner) {
+  pagetable_t t = kalloc();
+  if (t == 0)
+    return 0;
+  memset(t, 0, PGSIZE);
+  struct frame *f = frame_of(t);
+  if (level < 2) {
+    void *links = kalloc();
+    if (links == 0) {
+      krelease(t);
+      return 0;
+    }
+    rmap_links_init(links);
+    f->aux = frame_number(frame_of(links));
+  }
+  f->owner = level > 0 ? owner : 0;
+  if (level == 0)
+    f->rmap = NO_PTSLOT;
+  return t;
+}
+
+// Free a page-table page whose last reference was just dropped (or whose
+// only one is the caller's, for roots and level-1 tables), with its links.
+void ptpage_free(pagetable_t t) {
+  struct frame *f = frame_of(t);
+  if (f->refs == 1)
+    frame_unref(t);
+  if (f->aux != NO_SLOT)
+    krelease(frame_kva(&frames[f->aux]));
+  f->aux = NO_SLOT;
+  frame_free(t);
+}
+
+// Drop a mapping's reference to a user frame. A frame in the swap cache
+// goes through swap.c, which frees the cache's copy too when nothing will
+// ever need it again. The caller owns the mapping (holds its vmlock), so
+// the frame cannot enter the swap cache meanwhile (reclaim.c needs that
+// lock to rewrite the PTE). Returns 1 if the frame was freed.
+int page_release(void *kva) {
+  if (frame_of(kva)->aux != NO_SLOT)
+    return swap_release_mapping(kva);
+  return frame_put(kva);
+}
+
+// Empty the leaf PTE at pte, releasing what it holds: a mapped frame (and
+// its reverse-map entry) or a swap slot. Markers just go.
+void pte_release(pte_t *pte) {
+  pte_t e = *pte;
+  *pte = 0;
+  if (e & PTE_V) {
+    void *kva = PA2KVA(PTE2PA(e));
+    rmap_del(kva, pte);
+    page_release(kva);
+  } else if (IS_SWAP_PTE(e)) {
+    swap_put(SWAP_SLOT(e));
+  }
+}
+
 // ---------------------------------------------------------------- shared leaf tables
 //
 // fork shares leaf (level-0) tables copy-on-write (uvm.c): the level-1
 // entries of several address spaces may name one leaf table, whose frame's
-// reference count is the number of such entries. Two rules keep that
-// correct:
+// reference count is the number of such entries (each on the table's
+// reverse map). Two rules keep that correct:
 //   S1 a shared leaf table holds no writable PTE, so every sharer sees the
 //      same read-only (or COW) pages;
-//   S2 a page holds one reference per PTE slot, however many address
-//      spaces see the slot.
+//   S2 a page (or swap slot) holds one reference per PTE slot, however
+//      many address spaces see the slot.
 // Whoever changes a PTE first makes the table its own: walk(pt, va, 1)
-// copies a shared table (leaf_private). Only dedup changes PTEs of shared
-// tables in place (holding every vmlock, for every sharer alike).
+// copies a shared table (leaf_private). Only dedup and the reclaimer change
+// PTEs of shared tables in place, holding the vmlock of every sharer.
 
-// Drop one reference to a leaf table; the last one releases its pages and
-// frees it.
-void leaf_put(pagetable_t leaf) {
-  if (frame_unref(leaf) > 0)
-    return;
+// Release every page and slot a leaf table holds and free it; its last
+// reference is gone.
+void leaf_free(pagetable_t leaf) {
   for (int i = 0; i < 512; i++)
-    if (leaf[i] & PTE_V)
-      krelease(PA2KVA(PTE2PA(leaf[i])));
-  frame_free(leaf);
+    pte_release(&leaf[i]);
+  ptpage_free(leaf);
+}
+
+// Empty level-1 entry *l1e, dropping its reference to the leaf table it
+// names; the last reference releases the table's pages.
+void leaf_unlink(pte_t *l1e) {
+  pagetable_t leaf = pte_table(*l1e);
+  rmap_del(leaf, l1e);
+  *l1e = 0;
+  if (frame_unref(leaf) == 0)
+    leaf_free(leaf);
+}
+
+// Fill copy with leaf's PTEs; each page and swap slot gains a reference
+// and each page a reverse-map entry for its new slot (S2).
+static void leaf_copy(pagetable_t copy, pagetable_t leaf) {
+  rmap_lock();
+  for (int i = 0; i < 512; i++) {
+    copy[i] = leaf[i];
+    if (copy[i] & PTE_V) {
+      kretain(PA2KVA(PTE2PA(copy[i])));
+      rmap_add_locked(PA2KVA(PTE2PA(copy[i])), &copy[i]);
+    }
+  }
+  rmap_unlock();
+  for (int i = 0; i < 512; i++)
+    if (IS_SWAP_PTE(copy[i]))
+      swap_dup(SWAP_SLOT(copy[i]));
 }
 
 // The leaf table named by level-1 entry *l1e, made private to this address
-// space: a shared one is copied (its pages get a reference for each new
-// slot) and *l1e switched to the copy. Returns 0 if no frame is left.
+// space: a shared one is copied and *l1e switched to the copy. Returns 0
+// if no frame is left.
 static pagetable_t leaf_private(pte_t *l1e) {
   pagetable_t leaf = pte_table(*l1e);
   if (frame_refs(leaf) == 1)
     return leaf; // ours alone, and only we could add a sharer (by forking)
-  pagetable_t copy = kalloc();
+  pagetable_t copy = ptpage_alloc(0, 0);
   if (copy == 0)
     return 0;
-  for (int i = 0; i < 512; i++) {
-    copy[i] = leaf[i];
-    if (leaf[i] & PTE_V)
-      kretain(PA2KVA(PTE2PA(leaf[i])));
-  }
+  leaf_copy(copy, leaf);
+  rmap_lock();
+  rmap_del_locked(leaf, l1e);
   *l1e = PA2PTE(KVA2PA(copy)) | PTE_V;
-  leaf_put(leaf); // another sharer may have exited meanwhile: maybe the last
+  rmap_add_locked(copy, l1e);
+  rmap_unlock();
+  if (frame_unref(leaf) == 0) // another sharer may have exited meanwhile
+    leaf_free(leaf);
   // This hart's page-walk cache may still name the old table, which the
   // other sharers may free: flush before our user mode walks again.
   tlb_flush_before_user();
@@ -155,6 +244,17 @@ pte_t *walk_l1(pagetable_t pt, uint64 va) {
   return &pte_table(pt[PX(2, va)])[PX(1, va)];
 }
 
+// A new table below *pte (an empty entry of table pt at level), linked in.
+static pagetable_t add_table(pagetable_t pt, pte_t *pte, int level) {
+  pagetable_t t = ptpage_alloc(level - 1, frame_of(pt)->owner);
+  if (t == 0)
+    return 0;
+  *pte = PA2PTE(KVA2PA(t)) | PTE_V;
+  if (level == 1)
+    rmap_add(t, pte); // a leaf table's list names the level-1 entries
+  return t;
+}
+
 // The leaf PTE for user address va, or 0 if va >= MAXVA or a table on the
 // way is missing. alloc means the caller will change the PTE: missing
 // tables are created and a shared leaf table is first copied (returns 0
@@ -164,20 +264,18 @@ pte_t *walk(pagetable_t pt, uint64 va, int alloc) {
     return 0;
   for (int level = 2; level > 0; level--) {
     pte_t *pte = &pt[PX(level, va)];
-    if (*pte & PTE_V) {
-      if (*pte & (PTE_R | PTE_W | PTE_X))
-        panic("walk: unexpected superpage in user half");
-      pt = level == 1 && alloc ? leaf_private(pte) : pte_table(*pte);
-      if (pt == 0)
+    if (!(*pte & PTE_V)) {
+      if (!alloc || (pt = add_table(pt, pte, level)) == 0)
         return 0;
-      if (level == 1 && alloc)
-        frame_of(pt)->flags &= ~FRAME_NOWRITE; // the caller may add PTE_W
       continue;
     }
-    if (!alloc || (pt = kalloc()) == 0)
+    if (*pte & (PTE_R | PTE_W | PTE_X))
+      panic("walk: unexpected superpage in user half");
+    pt = level == 1 && alloc ? leaf_private(pte) : pte_table(*pte);
+    if (pt == 0)
       return 0;
-    memset(pt, 0, PGSIZE);
-    *pte = PA2PTE(KVA2PA(pt)) | PTE_V;
+    if (level == 1 && alloc)
+      frame_clear(frame_of(pt), FRAME_NOWRITE); // the caller may add PTE_W
   }
   return &pt[PX(0, va)];
 }
@@ -191,8 +289,10 @@ uint64 walkaddr(pagetable_t pt, uint64 va) {
   return PTE2PA(*pte);
 }
 
-// Map [va, va + size) to physical pa with permissions perm. Returns -1 if
-// a page-table page could not be allocated (what was mapped stays mapped).
+// Map [va, va + size) to the user frames at physical pa with permissions
+// perm; each frame's reference (one per page, held by the caller) becomes
+// its mapping's. Returns -1 if a page-table page could not be allocated
+// (what was mapped stays mapped).
 int mappages(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm) {
   if (size == 0 || va % PGSIZE != 0 || size % PGSIZE != 0)
     panic("mappages: bad range");
@@ -203,22 +303,24 @@ int mappages(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm) {
     if (*pte & PTE_V)
       panic("mappages: remap");
     *pte = PA2PTE(pa + off) | perm | PTE_V;
+    rmap_add(PA2KVA(pa + off), pte);
   }
   return 0;
 }
 
-// A new, empty user page table that shares the kernel half.
-pagetable_t uvmcreate(void) {
-  pagetable_t pt = kalloc();
+// A new, empty user page table for process owner that shares the kernel
+// half.
+pagetable_t uvmcreate(struct proc *owner) {
+  pagetable_t pt = ptpage_alloc(2, 1 + (owner - proc));
   if (pt == 0)
     return 0;
-  memset(pt, 0, PGSIZE / 2);
   memmove(pt + KERNEL_HALF, kernel_pagetable + KERNEL_HALF, PGSIZE / 2);
   return pt;
 }
 
-// Free an address space: put every leaf table (which releases the pages
-// of those no one else shares), then the level-1 tables and the root.
+// Free an address space: unlink every leaf table (which releases the
+// pages of those no one else shares), then free the level-1 tables and the
+// root.
 void uvmfree(pagetable_t pt) {
   for (int i2 = 0; i2 < KERNEL_HALF; i2++) {
     if (!(pt[i2] & PTE_V))
@@ -226,8 +328,8 @@ void uvmfree(pagetable_t pt) {
     pagetable_t mid = pte_table(pt[i2]);
     for (int i1 = 0; i1 < 512; i1++)
       if (mid[i1] & PTE_V)
-        leaf_put(pte_table(mid[i1]));
-    krelease(mid);
+        leaf_unlink(&mid[i1]);
+    ptpage_free(mid);
   }
-  krelease(pt);
+  ptpage_free(pt);
 }

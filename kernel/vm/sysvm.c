@@ -15,9 +15,18 @@
 #include "kernel/vmctl.h"
 #include "kernel/vm/vm.h"
 
-int vm_fork_copy; // VMCTL_FORK_COPY: 1 = fork copies eagerly
-int vm_ipc_copy;  // VMCTL_IPC_COPY: 1 = IPC copies instead of mapping
+int vm_fork_copy;   // VMCTL_FORK_COPY: 1 = fork copies eagerly
+int vm_ipc_copy;    // VMCTL_IPC_COPY: 1 = IPC copies instead of mapping
 int vm_dedup_scope; // VMCTL_DEDUP_SCOPE: DEDUP_ALL, DEDUP_PROCESS or DEDUP_ZERO
+
+// Boot: the VM subsystem's locks, and the swap device (disk 1, if any).
+void vm_init(void) {
+  rmap_init();
+  reclaim_init();
+  dedup_init();
+  swap_init(virtio_disk_capacity(1) / (PGSIZE / 512));
+  printf("swap: %d slots (%d MiB)\n", swap_slots(), swap_slots() / 256);
+}
 
 uint64 sys_freepages(void) { return freepages(); }
 
@@ -42,6 +51,8 @@ uint64 sys_vmctl(void) {
     return set_knob(&vm_fork_copy, value, 0, 1);
   case VMCTL_IPC_COPY:
     return set_knob(&vm_ipc_copy, value, 0, 1);
+  case VMCTL_SWAP:
+    return set_knob(&vm_swap_on, value, 0, 1);
   case VMCTL_DEDUP_SCOPE:
     return set_knob(&vm_dedup_scope, value, DEDUP_ALL, DEDUP_ZERO);
   case VMCTL_FAIL_ALLOC: {
@@ -81,6 +92,7 @@ static void list_processes(struct memstat *m) {
     if (p->state != UNUSED) {
       m->procs[n].pid = p->pid;
       m->procs[n].rss = p->rss;
+      m->procs[n].swapped = p->swapped;
       safestrcpy(m->procs[n].name, p->name, sizeof(m->procs[n].name));
       n++;
     }
@@ -104,6 +116,13 @@ uint64 sys_memstat(void) {
   m->dedup_scans = vmstats.dedup_scans;
   m->dedup_merges = vmstats.dedup_merges;
   m->dedup_cow_breaks = vmstats.dedup_cow_breaks;
+  m->swap_outs = vmstats.swap_outs;
+  m->swap_ins = vmstats.swap_ins;
+  m->swap_slots_used = swap_slots_used();
+  m->swap_slots = swap_slots();
+  m->swap_cached = swap_cached();
+  m->swap_cache_hits = vmstats.swap_cache_hits;
+  m->reclaim_scans = vmstats.reclaim_scans;
   list_processes(m);
   int r = copyout(myproc()->pagetable, addr, (char *)m, sizeof(*m));
   krelease(m);

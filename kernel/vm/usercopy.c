@@ -5,7 +5,8 @@
 // user may not access makes the copy fail with -1 (never a panic).
 //
 // The copies hold the current process's vmlock, so they may sleep and must
-// not be called with a spinlock held.
+// not be called with a spinlock held. While waiting for memory (a page to
+// swap in, a frame for a copy) they let go of it (fault.c).
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/memlayout.h"
@@ -18,7 +19,8 @@
 // Physical address of user page va in pt, made ready for access: lazily
 // allocated or copy-on-write pages of the current process are resolved as
 // a user access would. Returns 0 if the access is not allowed. The caller
-// holds p->vmlock when pt is the current process's table.
+// holds p->vmlock when pt is the current process's table; it may be let
+// go and taken again meanwhile, so nothing earlier is relied upon.
 static uint64 user_page(pagetable_t pt, uint64 va, int access) {
   struct proc *p = myproc();
   uint64 need = PTE_V | PTE_U | (access == VM_WRITE ? PTE_W : PTE_R);
@@ -27,7 +29,7 @@ static uint64 user_page(pagetable_t pt, uint64 va, int access) {
     if (pte && (*pte & need) == need)
       return PTE2PA(*pte);
     // Only the current process's own memory can be faulted in.
-    if (p == 0 || pt != p->pagetable || fault_locked(p, va, access) != VM_OK)
+    if (p == 0 || pt != p->pagetable || fault_retry(p, va, access) != VM_OK)
       return 0;
   }
   return 0;

@@ -28,6 +28,11 @@
 
 #define LEAF_SPAN (512L * PGSIZE) // bytes of address space per leaf table
 
+struct usage {
+  int resident; // valid user PTEs
+  int swapped;  // swap PTEs
+};
+
 // Call visit(leaf, va) for every leaf table of pt's user half, where va is
 // the address its first entry maps. Stops at the first visit that fails.
 // A leaf table shared by several address spaces is visited once per table
@@ -49,67 +54,74 @@ int for_each_leaf_table(pagetable_t pt, int (*visit)(pte_t *leaf, uint64 va, voi
   return 0;
 }
 
+// One zeroed user page mapped at va, waiting for memory (reclaim.c) while
+// swapping can make some. Returns 0, or -1 when memory is exhausted.
+static int map_zero_page(pagetable_t pt, uint64 va, int perm) {
+  for (;;) {
+    char *mem = upage_alloc();
+    if (mem) {
+      memset(mem, 0, PGSIZE);
+      if (mappages(pt, va, PGSIZE, KVA2PA(mem), perm) == 0)
+        return 0;
+      krelease(mem); // no page-table page: wait as for a frame
+    }
+    if (vm_wait_for_memory() < 0)
+      return -1;
+  }
+}
+
 // Map fresh zeroed user pages over [PGROUNDUP(oldsz), newsz) with
 // permissions R|U|xperm. Returns newsz, or 0 with nothing new left mapped.
 uint64 uvmalloc(pagetable_t pt, uint64 oldsz, uint64 newsz, int xperm) {
   for (uint64 a = PGROUNDUP(oldsz); a < newsz; a += PGSIZE) {
-    char *mem = frame_alloc(FRAME_USER);
-    if (mem == 0 || mappages(pt, a, PGSIZE, KVA2PA(mem), PTE_R | PTE_U | xperm) < 0) {
-      if (mem)
-        krelease(mem);
+    if (map_zero_page(pt, a, PTE_R | PTE_U | xperm) < 0) {
       uvmdealloc(pt, a, oldsz);
       return 0;
     }
-    memset(mem, 0, PGSIZE);
   }
   return newsz;
 }
 
-static int count_valid(pte_t *leaf) {
-  int n = 0;
-  for (int i = 0; i < 512; i++)
-    n += (leaf[i] & PTE_V) != 0;
-  return n;
+// Pages of a leaf table: resident (valid) and on swap.
+static void count_leaf(pte_t *leaf, struct usage *u) {
+  for (int i = 0; i < 512; i++) {
+    u->resident += (leaf[i] & PTE_V) != 0;
+    u->swapped += IS_SWAP_PTE(leaf[i]);
+  }
 }
 
-// Clear [start, end), which lies within one leaf table. A table covered
-// whole is just let go; otherwise it must be private (unmap_range made
-// sure). Returns the pages unmapped.
-static int unmap_chunk(pagetable_t pt, uint64 start, uint64 end) {
+// Clear [start, end), which lies within one leaf table, adding what it
+// held to *gone. A table covered whole is just unlinked; otherwise it must
+// be private (unmap_range made sure).
+static void unmap_chunk(pagetable_t pt, uint64 start, uint64 end, struct usage *gone) {
   pte_t *l1e = walk_l1(pt, start);
   if (l1e == 0 || !(*l1e & PTE_V))
-    return 0;
-  pagetable_t leaf = pte_table(*l1e);
+    return;
   // pt may be the running process's: its TLB may hold what is removed
   // here, and the frames are freed now. Record the flush before the change.
   tlb_flush_before_user();
   if (start % LEAF_SPAN == 0 && end - start == LEAF_SPAN) {
-    int n = count_valid(leaf);
-    *l1e = 0;
-    leaf_put(leaf);
-    return n;
+    count_leaf(pte_table(*l1e), gone);
+    leaf_unlink(l1e);
+    return;
   }
-  int n = 0;
   for (pte_t *pte = walk(pt, start, 1); start < end; start += PGSIZE, pte++) {
-    if (*pte & PTE_V) {
-      krelease(PA2KVA(PTE2PA(*pte)));
-      n++;
-    }
-    *pte = 0;
+    gone->resident += (*pte & PTE_V) != 0;
+    gone->swapped += IS_SWAP_PTE(*pte);
+    pte_release(pte);
   }
-  return n;
 }
 
-// Unmap [start, end) (page-aligned): release every mapped page and clear
-// markers. Returns the number of pages unmapped, or -1 (with nothing
-// unmapped) if a shared leaf table that is only partly unmapped could not
-// be copied for lack of memory.
 static uint64 chunk_end(uint64 va, uint64 end) {
   uint64 next = (va & ~(LEAF_SPAN - 1)) + LEAF_SPAN;
   return next < end ? next : end;
 }
 
-static int unmap_range(pagetable_t pt, uint64 start, uint64 end) {
+// Unmap [start, end) (page-aligned): release every mapped page and swap
+// slot and clear markers; *gone counts what went. Returns 0, or -1 (with
+// nothing unmapped) if a shared leaf table that is only partly unmapped
+// could not be copied for lack of memory.
+static int unmap_range(pagetable_t pt, uint64 start, uint64 end, struct usage *gone) {
   if (start >= end)
     return 0;
   // Only the first and the last leaf table can be partly covered: make
@@ -122,15 +134,15 @@ static int unmap_range(pagetable_t pt, uint64 start, uint64 end) {
     if (partial && l1e && (*l1e & PTE_V) && walk(pt, cs, 1) == 0)
       return -1;
   }
-  int unmapped = 0;
   for (uint64 va = start; va < end; va = chunk_end(va, end))
-    unmapped += unmap_chunk(pt, va, chunk_end(va, end));
-  return unmapped;
+    unmap_chunk(pt, va, chunk_end(va, end), gone);
+  return 0;
 }
 
 // Shrink from oldsz to newsz, releasing the pages above PGROUNDUP(newsz).
 uint64 uvmdealloc(pagetable_t pt, uint64 oldsz, uint64 newsz) {
-  if (newsz < oldsz && unmap_range(pt, PGROUNDUP(newsz), PGROUNDUP(oldsz)) < 0)
+  struct usage gone = {0, 0};
+  if (newsz < oldsz && unmap_range(pt, PGROUNDUP(newsz), PGROUNDUP(oldsz), &gone) < 0)
     return oldsz;
   return newsz;
 }
@@ -159,7 +171,7 @@ int uvmguard(pagetable_t pt, uint64 va) {
 // back). Forking again a process that did not write is then cheap.
 static void share_leaf(pagetable_t leaf) {
   struct frame *f = frame_of(leaf);
-  if (frame_refs(leaf) > 1 || (f->flags & FRAME_NOWRITE))
+  if (frame_refs(leaf) > 1 || frame_has(f, FRAME_NOWRITE))
     return; // shared already (S1) or scanned already: nothing writable
   for (int i = 0; i < 512; i++) {
     if ((leaf[i] & (PTE_V | PTE_W)) == (PTE_V | PTE_W)) {
@@ -167,31 +179,43 @@ static void share_leaf(pagetable_t leaf) {
       tlb_flush_before_user();
     }
   }
-  f->flags |= FRAME_NOWRITE; // the table is ours alone: only we change its flags
+  frame_set(f, FRAME_NOWRITE);
 }
 
-// A private copy of a leaf table with a copy of every page in it, as
-// xv6's fork makes (VMCTL_FORK_COPY). Returns 0 if memory ran out.
+// The copy of the page PTE e maps, for an eager fork: a fresh frame mapped
+// with e's permissions, writable again where e was COW (the copy is not
+// shared). Returns 0, or -1 if no frame is left.
+static int copy_page(pte_t *dst, pte_t e) {
+  char *mem = upage_alloc();
+  if (mem == 0)
+    return -1;
+  memmove(mem, PA2KVA(PTE2PA(e)), PGSIZE);
+  uint64 flags = PTE_FLAGS(e) & ~(PTE_A | PTE_D);
+  if (flags & PTE_COW)
+    flags = (flags & ~PTE_COW) | PTE_W;
+  *dst = PA2PTE(KVA2PA(mem)) | flags;
+  rmap_add(mem, dst);
+  return 0;
+}
+
+// A private copy of a leaf table with a copy of every resident page in
+// it, as xv6's fork makes (VMCTL_FORK_COPY); pages on swap share their
+// slot. Returns 0 if memory ran out.
 static pagetable_t copy_leaf(pagetable_t leaf) {
-  pagetable_t copy = kalloc();
+  pagetable_t copy = ptpage_alloc(0, 0);
   if (copy == 0)
     return 0;
-  memset(copy, 0, PGSIZE);
   for (int i = 0; i < 512; i++) {
-    if (!(leaf[i] & PTE_V)) {
-      copy[i] = leaf[i]; // empty, or a marker: nothing to copy
-      continue;
+    if (leaf[i] & PTE_V) {
+      if (copy_page(&copy[i], leaf[i]) < 0) {
+        leaf_free(copy); // releases the pages copied so far
+        return 0;
+      }
+    } else {
+      copy[i] = leaf[i]; // empty, a marker, or a swap slot, shared
+      if (IS_SWAP_PTE(copy[i]))
+        swap_dup(SWAP_SLOT(copy[i]));
     }
-    char *mem = frame_alloc(FRAME_USER);
-    if (mem == 0) {
-      leaf_put(copy); // releases the pages copied so far
-      return 0;
-    }
-    memmove(mem, PA2KVA(PTE2PA(leaf[i])), PGSIZE);
-    uint64 flags = PTE_FLAGS(leaf[i]);
-    if (flags & PTE_COW) // shared in the parent; the copy is not
-      flags = (flags & ~PTE_COW) | PTE_W;
-    copy[i] = PA2PTE(KVA2PA(mem)) | flags;
   }
   return copy;
 }
@@ -205,72 +229,94 @@ int uvmcopy(pagetable_t old, pagetable_t new, int eager) {
   for (int i2 = 0; i2 < 256; i2++) {
     if (!(old[i2] & PTE_V))
       continue;
-    pagetable_t old_mid = pte_table(old[i2]), new_mid = kalloc();
+    pagetable_t old_mid = pte_table(old[i2]);
+    pagetable_t new_mid = ptpage_alloc(1, frame_of(new)->owner);
     if (new_mid == 0)
       return -1;
-    memset(new_mid, 0, PGSIZE);
     new[i2] = PA2PTE(KVA2PA(new_mid)) | PTE_V;
     for (int i1 = 0; i1 < 512; i1++) {
       if (!(old_mid[i1] & PTE_V))
         continue;
       pagetable_t leaf = pte_table(old_mid[i1]);
       if (eager) {
-        pagetable_t copy = copy_leaf(leaf);
-        if (copy == 0)
+        leaf = copy_leaf(leaf);
+        if (leaf == 0)
           return -1;
-        new_mid[i1] = PA2PTE(KVA2PA(copy)) | PTE_V;
       } else {
         share_leaf(leaf);
         kretain(leaf);
-        new_mid[i1] = old_mid[i1];
       }
+      new_mid[i1] = PA2PTE(KVA2PA(leaf)) | PTE_V;
+      rmap_add(leaf, &new_mid[i1]);
     }
   }
   return 0;
 }
 
 static int count_leaf_table(pte_t *leaf, uint64 va, void *arg) {
-  *(int *)arg += count_valid(leaf);
+  count_leaf(leaf, arg);
   return 0;
 }
 
-// Resident pages of a table.
-int uvmcount(pagetable_t pt) {
-  int n = 0;
-  for_each_leaf_table(pt, count_leaf_table, &n);
-  return n;
+// Resident pages and pages on swap of a table.
+void uvmcount(pagetable_t pt, int *resident, int *swapped) {
+  struct usage u = {0, 0};
+  for_each_leaf_table(pt, count_leaf_table, &u);
+  *resident = u.resident;
+  *swapped = u.swapped;
 }
 
 // ---------------------------------------------------------------- processes
 
+// Can n more pages be backed by free frames and free swap slots, beside
+// the page-table pages they need and the kernel's reserve? The commit rule
+// of eager sbrk while swapping is on (docs/vm.md): without it a request
+// that cannot succeed would first push everything else out to disk.
+// Without swapping the allocation itself finds out.
+static int can_back(uint64 npages) {
+  if (!vm_swap_on || swap_slots() == 0)
+    return 1;
+  uint64 tables = 2 * (npages / 512 + 2); // leaf tables and their links
+  return npages + tables + VM_RESERVE <= freepages() + swap_slots_free();
+}
+
+static int grow(struct proc *p, uint64 n, int lazy) {
+  uint64 sz = p->sz;
+  if (sz + n > TRAPFRAME)
+    return -1;
+  if (!lazy) {
+    uint64 npages = (PGROUNDUP(sz + n) - PGROUNDUP(sz)) / PGSIZE;
+    if (!can_back(npages) || uvmalloc(p->pagetable, sz, sz + n, PTE_W) == 0)
+      return -1;
+    p->rss += npages;
+  }
+  p->sz = sz + n;
+  return 0;
+}
+
+static int shrink(struct proc *p, uint64 n) {
+  uint64 sz = p->sz;
+  struct usage gone = {0, 0};
+  if (unmap_range(p->pagetable, PGROUNDUP(sz - n), PGROUNDUP(sz), &gone) < 0)
+    return -1;
+  p->rss -= gone.resident;
+  p->swapped -= gone.swapped;
+  p->sz = sz - n; // unmap_range recorded the TLB flush
+  return 0;
+}
+
 // sbrk: grow by n bytes (n > 0: eagerly, or lazily so that vmfault fills
 // pages on first touch) or shrink (n < 0). The heap may not reach the
-// addresses xv6 reserves for TRAPFRAME and TRAMPOLINE.
+// addresses xv6 reserves for TRAPFRAME and TRAMPOLINE. Shrinking below 0
+// changes nothing and succeeds, as on xv6 (whose test suites check that
+// sbrk(-(sbrk(0) + 1)) returns the old size).
 int vm_grow(struct proc *p, int n, int lazy) {
   int r = 0;
   acquiresleep(&p->vmlock);
-  uint64 sz = p->sz;
-  if (n > 0) {
-    if (sz + n > TRAPFRAME)
-      r = -1;
-    else if (!lazy && uvmalloc(p->pagetable, sz, sz + n, PTE_W) == 0)
-      r = -1;
-    else if (!lazy)
-      p->rss += (PGROUNDUP(sz + n) - PGROUNDUP(sz)) / PGSIZE;
-    if (r == 0)
-      p->sz = sz + n;
-  } else if (n < 0 && (uint64)(-(long)n) <= sz) {
-    // Shrinking below 0 changes nothing and succeeds, as on xv6 (whose
-    // test suites check that sbrk(-(sbrk(0) + 1)) returns the old size).
-    uint64 shrink = (uint64)(-(long)n);
-    int gone = unmap_range(p->pagetable, PGROUNDUP(sz - shrink), PGROUNDUP(sz));
-    if (gone < 0) {
-      r = -1;
-    } else {
-      p->rss -= gone;
-      p->sz = sz - shrink; // unmap_range recorded the TLB flush
-    }
-  }
+  if (n > 0)
+    r = grow(p, n, lazy);
+  else if (n < 0 && (uint64)(-(long)n) <= p->sz)
+    r = shrink(p, (uint64)(-(long)n));
   releasesleep(&p->vmlock);
   return r;
 }
@@ -287,6 +333,7 @@ int vm_fork(struct proc *parent, struct proc *child) {
   if (r == 0) {
     child->sz = parent->sz;
     child->rss = parent->rss;
+    child->swapped = parent->swapped;
   } else {
     uvmfree(child->pagetable);
     child->pagetable = 0;
@@ -304,7 +351,7 @@ int vm_fork(struct proc *parent, struct proc *child) {
 // 0 (unlocked) if there is no memory for it.
 pagetable_t vm_exec_begin(struct proc *p) {
   acquiresleep(&p->vmlock);
-  pagetable_t pt = uvmcreate();
+  pagetable_t pt = uvmcreate(p);
   if (pt == 0)
     releasesleep(&p->vmlock);
   return pt;
@@ -318,9 +365,11 @@ int vm_exec_map(pagetable_t pt, uint64 va, void *page, int perm) {
   struct frame *f = frame_of(page);
   if (f->flags != FRAME_KERNEL || frame_refs(page) != 1)
     panic("vm_exec_map: not a fresh kernel frame");
-  if (mappages(pt, va, PGSIZE, KVA2PA(page), PTE_R | PTE_U | perm) < 0)
-    return -1;
   f->flags = FRAME_USER; // ours alone: nobody else reads its flags yet
+  if (mappages(pt, va, PGSIZE, KVA2PA(page), PTE_R | PTE_U | perm) < 0) {
+    f->flags = FRAME_KERNEL;
+    return -1;
+  }
   return 0;
 }
 
@@ -329,7 +378,7 @@ void vm_exec_commit(struct proc *p, pagetable_t pt, uint64 sz) {
   pagetable_t old = p->pagetable;
   p->pagetable = pt;
   p->sz = sz;
-  p->rss = uvmcount(pt);
+  uvmcount(pt, &p->rss, &p->swapped);
   kvm_switch_user(pt);
   uvmfree(old);
   releasesleep(&p->vmlock);
@@ -351,6 +400,7 @@ void vm_exit(struct proc *p) {
   p->pagetable = 0; // from now on the scheduler runs p on kernel_pagetable
   p->sz = 0;
   p->rss = 0;
+  p->swapped = 0;
   kvm_switch_kernel();
   if (pt)
     uvmfree(pt);

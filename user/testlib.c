@@ -315,7 +315,7 @@ static void add_reason(char *reason, const char *fmt, ...) {
 // copy in both) without changing this sum, so only a leak of a frame or a
 // slot lowers it. Without swap it is the free frames. The struct is too
 // big for the stack.
-static int available(void) {
+int pages_available(void) {
   static struct memstat m;
   if (memstat(&m) < 0)
     return -1;
@@ -326,7 +326,7 @@ static int available(void) {
 // as before; add any difference to the reason.
 static void check_leaks(int before, char *reason) {
   int start = uptime(), now;
-  while ((now = available()) < before) {
+  while ((now = pages_available()) < before) {
     if (uptime() - start >= SETTLE_TICKS)
       break;
     sleep(1);
@@ -340,7 +340,7 @@ static int run_test(struct test *t, int verbose) {
   static char reason[REASONMAX + 1];
   static char line[REASONMAX + 64];
   int start = uptime();
-  int before = available();
+  int before = pages_available();
   run_in_child(t, reason);
   check_leaks(before, reason);
   int violations = vmaudit();

@@ -75,6 +75,10 @@ int spawn_piped(char *path, char **argv, int *to_child);
 
 // Memory and time.
 int settle_freepages(int want, int ticks); // poll until freepages() >= want
+// Pages the system can still hold: free frames + free swap slots + frames
+// in the swap cache (a copy in both). Pages moving between RAM and swap
+// leave it unchanged; -1 if memstat() fails.
+int pages_available(void);
 void fill(void *p, int n, uint seed);
 int check_fill(const void *p, int n, uint seed); // first bad offset, or -1
 uint tl_random(void);

@@ -30,7 +30,9 @@
 // sharer did already: a page shared by k processes is read once. The PTE
 // gets the frame with the permissions the swap PTE kept (never PTE_W: a
 // frame in the swap cache is clean, I5), and the slot loses this PTE's
-// reference. A store then breaks COW as above, in the same fault.
+// reference; with swap half full a page nobody else needs leaves the
+// cache at once, giving its slot back. A store then breaks COW as above,
+// in the same fault.
 //
 // No frame for a lazy page, a copy, a swap-in or a page-table page: the
 // handler returns VM_NOMEM having changed nothing but a private copy of a
@@ -122,6 +124,10 @@ static int swap_in(struct proc *p, uint64 va) {
   *pte = PA2PTE(KVA2PA(kva)) | (*pte & SWAP_KEEP & ~PTE_SWAP) | PTE_U | PTE_V;
   rmap_add(kva, pte);
   swap_put(slot); // our PTE names the frame now, no longer the slot
+  // With swap half full, keep no clean copy of a page only we use: its slot
+  // is worth more to the next page that must go out.
+  if (swap_slots_free() < swap_slots() / 2)
+    swap_cache_drop(kva);
   p->rss++;
   p->swapped--;
   return VM_OK; // the PTE was invalid, so no TLB entry can be stale

@@ -292,6 +292,12 @@ static int finish_batch(struct batch *b) {
 // freed; 0 if none could be now but later might (busy or recently used
 // pages); -1 if none can be (no swapping, or swap full with nothing clean
 // left to drop, or nothing that could ever be a victim).
+// With swap full: let clean copies of resident pages give up their slots.
+// Returns the slots freed.
+static int free_some_slots(void) {
+  return swap_cached() > 0 ? swap_uncache_mapped(4 * RECLAIM_BATCH) : 0;
+}
+
 int vm_reclaim(int want) {
   if (!swapping())
     return -1;
@@ -299,14 +305,18 @@ int vm_reclaim(int want) {
     want = RECLAIM_BATCH;
   acquiresleep(&reclaim.lock);
   struct batch b;
-  b.n = b.full = b.contended = b.young = 0;
-  int uncached = 0;
+  b.n = b.contended = b.young = 0;
+  b.full = swap_slots_free() == 0 && free_some_slots() == 0;
+  int tried_slots = b.full;
+  // Two laps: the first may only clear accessed bits. With swap full, only
+  // clean copies in the swap cache can go.
   for (uint32 seen = 0; b.n < want && seen < 2 * frame_count(); seen++) {
+    if (b.full && (b.n > 0 || swap_cached() == 0))
+      break; // write what we have, or nothing clean is left to drop
     take_victim(clock_next(), &b);
-    if (b.full && !uncached) {
-      uncached = 1; // once: it scans every slot
-      if (swap_uncache_mapped(4 * RECLAIM_BATCH) > 0)
-        b.full = 0; // slots came free: write again
+    if (b.full && !tried_slots) {
+      tried_slots = 1; // once: it scans every slot
+      b.full = free_some_slots() == 0;
     }
   }
   int freed = finish_batch(&b);

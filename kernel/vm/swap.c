@@ -279,10 +279,13 @@ static void cache_for_read(uint32 s, void *kva) {
 // Slots after s that swap PTEs name and the cache lacks come in with it
 // (readahead): a page written out next to another is often needed next to
 // it, and one request of several pages costs little more than one page.
-// Fills pages[] (pages[0] is s's frame, cached already) and returns how
-// many. Caller holds the lock.
+// Not with swap half full: the copies would hold slots that pages still
+// in memory need. Fills pages[] (pages[0] is s's frame, cached already)
+// and returns how many. Caller holds the lock.
 static int read_ahead(uint32 s, void **pages) {
   int n = 1;
+  if (swap.used >= swap.nslots / 2)
+    return n;
   for (uint32 t = s + 1; n < READAHEAD && t < swap.nslots; t++, n++) {
     if (*refs_of(t) == 0 || *frame_slot(t) != 0)
       break;

@@ -90,9 +90,16 @@ static void count_leaf(pte_t *leaf, struct usage *u) {
   }
 }
 
+static int empty_leaf(pte_t *leaf) {
+  for (int i = 0; i < 512; i++)
+    if (leaf[i] != 0)
+      return 0;
+  return 1;
+}
+
 // Clear [start, end), which lies within one leaf table, adding what it
 // held to *gone. A table covered whole is just unlinked; otherwise it must
-// be private (unmap_range made sure).
+// be private (unmap_range made sure), and it goes too once it is empty.
 static void unmap_chunk(pagetable_t pt, uint64 start, uint64 end, struct usage *gone) {
   pte_t *l1e = walk_l1(pt, start);
   if (l1e == 0 || !(*l1e & PTE_V))
@@ -105,11 +112,14 @@ static void unmap_chunk(pagetable_t pt, uint64 start, uint64 end, struct usage *
     leaf_unlink(l1e);
     return;
   }
-  for (pte_t *pte = walk(pt, start, 1); start < end; start += PGSIZE, pte++) {
+  pte_t *pte = walk(pt, start, 1);
+  for (; start < end; start += PGSIZE, pte++) {
     gone->resident += (*pte & PTE_V) != 0;
     gone->swapped += IS_SWAP_PTE(*pte);
     pte_release(pte);
   }
+  if (empty_leaf((pte_t *)PGROUNDDOWN((uint64)(pte - 1))))
+    leaf_unlink(l1e); // the table and its links go back too
 }
 
 static uint64 chunk_end(uint64 va, uint64 end) {

@@ -15,6 +15,7 @@
 #include "kernel/riscv.h"
 #include "kernel/vmctl.h"
 #include "user/user.h"
+#include "user/checked.h"
 
 #define REPS 7
 #define MiB (1024 * 1024)

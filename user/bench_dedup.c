@@ -8,6 +8,7 @@
 #include "kernel/riscv.h"
 #include "kernel/vm/pagehash.h"
 #include "user/user.h"
+#include "user/checked.h"
 
 #define REPS 3
 #define MiB (1024 * 1024)

@@ -10,6 +10,7 @@
 #include "kernel/memstat.h"
 #include "kernel/vmctl.h"
 #include "user/user.h"
+#include "user/checked.h"
 #include "user/testlib.h"
 
 // Each page carries STAMPS words derived from its index and a generation,

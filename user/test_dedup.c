@@ -7,6 +7,7 @@
 #include "kernel/riscv.h"
 #include "kernel/memstat.h"
 #include "user/user.h"
+#include "user/checked.h"
 #include "user/testlib.h"
 
 #define MiB (1024 * 1024)

@@ -21,6 +21,7 @@
 #include "kernel/memstat.h"
 #include "kernel/vmctl.h"
 #include "user/user.h"
+#include "user/checked.h"
 #include "user/testlib.h"
 
 #define TICKS_PER_SEC 10 // the kernel's timer rate (xv6's)

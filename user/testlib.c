@@ -12,6 +12,7 @@
 #include "kernel/riscv.h"
 #include "kernel/memstat.h"
 #include "user/user.h"
+#include "user/checked.h"
 #include "user/testlib.h"
 
 #define REASONMAX 200   // longest reason kept (one pipe write, < pipe size)

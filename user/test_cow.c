@@ -199,9 +199,11 @@ static void t_read_into_cow(char *name) {
   CHECK(stamped(buf, 0, 0) && stamped(buf, 1, 0));
   for (int i = 0; i < 200; i++)
     CHECK(spot[i] != 'A' + i % 26);
+  int read_done[2];
+  CHECK(pipe(read_done) == 0);
   pid = xfork();
   if (pid == 0) {
-    sleep(3); // let the parent read into its copy first
+    recv_byte(read_done[0]); // the parent has read into its copy
     CHECK(stamped(buf, 0, 0) && stamped(buf, 1, 0));
     exit(0);
   }
@@ -209,6 +211,7 @@ static void t_read_into_cow(char *name) {
   CHECK(fd >= 0 && read(fd, spot, sizeof(message)) == sizeof(message));
   close(fd);
   CHECK(memcmp(spot, "abcdefghij", 10) == 0);
+  send_byte(read_done[1]);
   CHECK(wait_pid(pid) == 0);
   unlink("cowfile");
 }
@@ -228,9 +231,11 @@ static void t_kernel_writes(char *name) {
   }
   CHECK(wait_pid(pid) == 0);
   CHECK(*status != 7 && stamped(buf, 0, 0));
+  int waited[2];
+  CHECK(pipe(waited) == 0);
   pid = xfork();
   if (pid == 0) {
-    sleep(2);
+    recv_byte(waited[0]);                      // the parent's wait() has stored the status
     CHECK(stamped(buf, 0, 0) && *status != 7); // the parent's wait went to its copy
     exit(0);
   }
@@ -238,6 +243,7 @@ static void t_kernel_writes(char *name) {
   if (inner == 0)
     exit(7);
   CHECK(wait(status) == inner && *status == 7);
+  send_byte(waited[1]);
   CHECK(wait_pid(pid) == 0);
 }
 
@@ -289,13 +295,16 @@ static void t_sbrk_after_fork(char *name) {
   CHECK(wait_pid(pid) == 0);
   expect_pages("parent", base, 32, gen_original);
   CHECK(sbrk(0) == base + 32 * PGSIZE);
+  int shrunk[2];
+  CHECK(pipe(shrunk) == 0);
   pid = xfork();
   if (pid == 0) {
-    sleep(2); // the parent shrinks meanwhile
-    expect_pages("child while parent shrank", base, 32, gen_original);
+    recv_byte(shrunk[0]); // the parent has shrunk
+    expect_pages("child after parent shrank", base, 32, gen_original);
     exit(0);
   }
   CHECK(sbrk(-16 * PGSIZE) != SBRK_ERROR);
+  send_byte(shrunk[1]);
   CHECK(wait_pid(pid) == 0);
   expect_pages("parent after shrinking", base, 16, gen_original);
 }
@@ -332,9 +341,10 @@ static void t_exec_after_fork(char *name) {
   int n = 128;
   char *base = alloc_stamped(n, 0);
   char *argv[] = {"cat", 0};
-  int to_cat;
-  int pid = spawn_piped("/cat", argv, &to_cat); // cat waits reading the pipe
-  sleep(3);                                     // let the child exec
+  int to_cat, from_cat;
+  int pid = spawn_piped("/cat", argv, &to_cat, &from_cat);
+  send_byte(to_cat);
+  recv_byte(from_cat); // cat echoed it: the child has exec'd
   uint64 copies = counter(0), reuses = counter(1);
   for (int i = 0; i < n; i++)
     stamp(base, i, 1);
@@ -342,6 +352,7 @@ static void t_exec_after_fork(char *name) {
   CHECK(counter(1) - reuses >= (uint64)n);
   close(to_cat); // cat sees end of file
   CHECK(wait_pid(pid) == 0);
+  close(from_cat);
 }
 
 // A COW page whose sharer has exited is written in place.

@@ -11,21 +11,15 @@
 #include "kernel/fcntl.h"
 
 int
-main(void)
+main(int argc, char **argv)
 {
-  int fd;
-  struct stat st;
+  struct stat info;
+  int cons = open("console", O_RDWR);
 
-  fd = open("console", O_RDWR);
-  if(fd < 0){
-    printf("compat_init: cannot open console\n");
+  if(cons < 0 || fstat(cons, &info) < 0 || info.type != T_DEVICE){
+    printf("compat_init: no console device (fd %d)\n", cons);
     exit(1);
   }
-  if(fstat(fd, &st) < 0 || st.type != T_DEVICE){
-    printf("compat_init: console is not a device\n");
-    exit(1);
-  }
-  close(fd);
   printf("compat_init: CONSOLE=%d ok\n", CONSOLE);
   return 0;
 }

@@ -8,36 +8,33 @@
 
 struct rtcdate *when;   // declared in user/user.h, as on xv6
 
+void
+must(int ok, char *what, int value)
+{
+  if(!ok){
+    printf("compat_mem: %s (%d)\n", what, value);
+    exit(1);
+  }
+}
+
 int
 main()
 {
-  int t0 = uptime();
+  int start = uptime();
   char *a = sbrk(8192);
-  if(a == (char*)-1){
-    printf("compat_mem: sbrk failed\n");
-    exit(1);
-  }
+  must(a != (char*)-1, "sbrk failed", 0);
   a[0] = 1;
   a[8191] = 2;
   char *b = sbrk(-4096);
-  if(b != a + 8192 || sbrk(0) != a + 4096 || a[0] != 1){
-    printf("compat_mem: sbrk(-4096) returned %p\n", b);
-    exit(1);
-  }
+  must(b == a + 8192, "sbrk(-4096) did not return the old break", (int)(b - a));
+  must(sbrk(0) == a + 4096 && a[0] == 1, "the break did not move down", 0);
   sleep(2);
-  if(uptime() - t0 < 2){
-    printf("compat_mem: sleep(2) took %d ticks\n", uptime() - t0);
-    exit(1);
-  }
-  int pid = fork();
-  if(pid == 0)
+  must(uptime() - start >= 2, "sleep(2) was short, ticks:", uptime() - start);
+  int kid = fork();
+  if(kid == 0)
     exit(-1);
-  int xstatus;
-  if(wait(&xstatus) != pid || xstatus != -1){
-    printf("compat_mem: child's exit(-1) came back as %d\n", xstatus);
-    exit(1);
-  }
-  if(when != 0)
-    exit(1);
+  int st = 0;
+  must(wait(&st) == kid && st == -1, "exit(-1) reached wait as", st);
+  must(when == 0, "struct rtcdate pointer", 0);
   printf("compat_mem: ok\n");
 }

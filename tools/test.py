@@ -60,6 +60,8 @@ GUEST_SUITES = [
     ("test_cow", 1, 300),
     ("test_dedup", 3, 300),
     ("test_dedup", 1, 300),
+    ("test_vmmap", 3, 200),
+    ("test_vmmap", 1, 200),
     ("test_compat", 3, 120),
 ]
 

@@ -203,6 +203,7 @@ static void t_read_into_cow(char *name) {
   CHECK(pipe(read_done) == 0);
   pid = xfork();
   if (pid == 0) {
+    close(read_done[1]); // a parent that dies early means end of file
     recv_byte(read_done[0]); // the parent has read into its copy
     CHECK(stamped(buf, 0, 0) && stamped(buf, 1, 0));
     exit(0);
@@ -235,6 +236,7 @@ static void t_kernel_writes(char *name) {
   CHECK(pipe(waited) == 0);
   pid = xfork();
   if (pid == 0) {
+    close(waited[1]); // a parent that dies early means end of file
     recv_byte(waited[0]);                      // the parent's wait() has stored the status
     CHECK(stamped(buf, 0, 0) && *status != 7); // the parent's wait went to its copy
     exit(0);
@@ -299,6 +301,7 @@ static void t_sbrk_after_fork(char *name) {
   CHECK(pipe(shrunk) == 0);
   pid = xfork();
   if (pid == 0) {
+    close(shrunk[1]); // a parent that dies early means end of file
     recv_byte(shrunk[0]); // the parent has shrunk
     expect_pages("child after parent shrank", base, 32, gen_original);
     exit(0);

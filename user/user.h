@@ -41,6 +41,7 @@ int send(int pid, const void *sbuf, int slen, void *rbuf, int rlen); // added: I
 int recv(void *buf, int len);                // added: IPC wait; returns the sender's id
 int reply(int id, const void *buf, int len); // added: IPC answer to sender id
 int poweroff(void);                          // added: power the machine off
+int vmquery(int pid, uint64 va, int npages, char *states); // added: page states (kernel/vmquery.h)
 
 #define SBRK_EAGER 1
 #define SBRK_LAZY 2

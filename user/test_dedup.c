@@ -6,6 +6,7 @@
 #include "kernel/param.h"
 #include "kernel/riscv.h"
 #include "kernel/memstat.h"
+#include "kernel/vmquery.h"
 #include "user/user.h"
 #include "user/checked.h"
 #include "user/testlib.h"
@@ -228,9 +229,9 @@ static void t_dedup_zero(char *name) {
 
 // ---------------------------------------------------------------- text
 
-// Run by two copies of this program: wait for a byte on fd 0, then either
-// check the text is unchanged (mode "keep") or write to it (mode "write",
-// which must be killed).
+// Run by two copies of this program: say on fd 1 that it runs, wait for a
+// byte on fd 0, then either check the text is unchanged (mode "keep") or
+// write to it (mode "write", which must be killed).
 static uint64 text_sum(void) {
   uint64 sum = 0;
   volatile uint64 *page = (uint64 *)((uint64)text_sum & ~(PGSIZE - 1));
@@ -242,6 +243,7 @@ static uint64 text_sum(void) {
 static int text_child(char *mode) {
   char c;
   uint64 sum = text_sum();
+  write(1, "r", 1);
   read(0, &c, 1);
   if (mode[0] == 'w') {
     *(volatile char *)text_sum = 0; // merged text is still read-only
@@ -250,27 +252,52 @@ static int text_child(char *mode) {
   return text_sum() == sum ? 0 : 2;
 }
 
+// Start a text child and wait until it has exec'd and runs.
 static int spawn_text_child(char *mode, int *to_child) {
   char *argv[] = {"test_dedup", "--text-child", mode, 0};
-  return spawn_piped("/test_dedup", argv, to_child, 0);
+  int from_child;
+  char c;
+  int pid = spawn_piped("/test_dedup", argv, to_child, &from_child);
+  if (read(from_child, &c, 1) != 1)
+    fail("text child (%s) did not start", mode);
+  close(from_child);
+  return pid;
 }
 
-// Read-only text pages of two copies of one program merge and still cannot
-// be written.
+#define MAX_TEXT_PAGES 64
+
+// Fail unless every text page of process pid is in state want (ZERO
+// counts as merged: a text page of zeros would merge there) with at least
+// min_sharers sharers, or, if exact, exactly that many.
+static void expect_text(char *who, int pid, int want, int min_sharers, int exact) {
+  static char states[MAX_TEXT_PAGES];
+  extern char etext[]; // user.ld: end of text and read-only data
+  int n = PGROUNDUP((uint64)etext) / PGSIZE;
+  CHECK(n <= MAX_TEXT_PAGES);
+  if (vmquery(pid, 0, n, states) < 0)
+    fail("%s: vmquery(%d) failed", who, pid);
+  for (int i = 0; i < n; i++) {
+    int s = VMQ_STATE(states[i]), k = VMQ_SHARERS(states[i]);
+    if (want == VMQ_MERGED && s == VMQ_ZERO)
+      s = VMQ_MERGED;
+    if (s != want || k < min_sharers || (exact && k != min_sharers))
+      fail("%s: text page %d is in state %d with %d sharers, want %d with %s%d", who, i, s, k, want,
+           exact ? "" : ">= ", min_sharers);
+  }
+}
+
+// Read-only text pages of two copies of one program merge (each page of
+// both copies is merged after the scan and was private before) and still
+// cannot be written.
 static void t_dedup_text(char *name) {
   int fd_keep, fd_write;
   int keep = spawn_text_child("keep", &fd_keep);
   int writer = spawn_text_child("write", &fd_write);
-  sleep(5); // both have exec'd and wait on their pipes
-  struct memstat before, after;
-  CHECK(memstat(&before) == 0);
+  expect_text("before dedup", keep, VMQ_READONLY, 1, 1);
+  expect_text("before dedup", writer, VMQ_READONLY, 1, 1);
   xdedup();
-  CHECK(memstat(&after) == 0);
-  extern char etext[]; // user.ld: end of text and read-only data
-  uint64 text_pages = PGROUNDUP((uint64)etext) / PGSIZE;
-  if (after.dedup_merges - before.dedup_merges < text_pages)
-    fail("%d merges, fewer than the %d text pages of the two copies",
-         (int)(after.dedup_merges - before.dedup_merges), (int)text_pages);
+  expect_text("after dedup", keep, VMQ_MERGED, 2, 0);
+  expect_text("after dedup", writer, VMQ_MERGED, 2, 0);
   write(fd_write, "x", 1);
   int status = wait_pid(writer);
   if (status != -1)

@@ -11,41 +11,17 @@
 
 #define OUTMAX 2048
 
-static char out[OUTMAX + 1];
-
-// Run /name with its standard output captured in out; returns its exit
-// status.
-static int run_captured(char *name) {
-  char path[32];
-  tl_snprintf(path, sizeof(path), "/%s", name);
-  char *argv[] = {name, 0};
-  int from;
-  int pid = spawn_piped(path, argv, 0, &from);
-  int n = 0, got;
-  while (n < OUTMAX && (got = read(from, out + n, OUTMAX - n)) > 0)
-    n += got;
-  out[n] = 0;
-  close(from);
-  return wait_pid(pid);
-}
-
-// Does out hold line, whole, as one of its lines?
-static int has_line(const char *line) {
-  int len = strlen(line);
-  for (char *p = out; *p; p++) {
-    if ((p == out || p[-1] == '\n') && memcmp(p, line, len) == 0 && p[len] == '\n')
-      return 1;
-  }
-  return 0;
-}
+static char out[OUTMAX];
 
 // Run name and fail unless it exits 0 and prints every line of want.
 static void expect_output(char *name, char **want) {
-  int status = run_captured(name);
+  char path[32], *argv[] = {name, 0};
+  tl_snprintf(path, sizeof(path), "/%s", name);
+  int status = run_captured(path, argv, out, sizeof(out));
   if (status != 0)
     fail("%s exited %d; it printed: %s", name, status, out);
   for (; *want; want++)
-    if (!has_line(*want))
+    if (!has_line(out, *want))
       fail("%s did not print \"%s\"; it printed: %s", name, *want, out);
 }
 

@@ -305,6 +305,57 @@ static void t_dead_pid(char *name) {
   expect_bad("reaped child", pid, 0, 1, states);
 }
 
+// ---------------------------------------------------------------- vmmap
+
+static char out[4096];
+
+// How often c occurs in the map lines of vmmap's output: the lines after
+// the header up to the totals ("resident ...").
+static int map_count(char *text, char c) {
+  int n = 0;
+  char *line = strchr(text, '\n');
+  for (; line && memcmp(line + 1, "resident", 8) != 0; line = strchr(line + 1, '\n'))
+    for (char *p = line + 1; *p && *p != '\n'; p++)
+      n += *p == c;
+  return n;
+}
+
+// The vmmap program draws a child with 4 private and 4 lazy pages of its
+// own: a header with its size, 4 '.' and one 'g' in the map, and totals
+// that say so.
+static void t_vmmap_program(char *name) {
+  int ready[2], done[2];
+  CHECK(pipe(ready) == 0 && pipe(done) == 0);
+  int pid = xfork();
+  if (pid == 0) {
+    close(ready[0]);
+    close(done[1]);
+    grow(4, 0)[0] = 1;
+    grow(4, 1);
+    send_byte(ready[1]);
+    recv_byte(done[0]); // until the parent has drawn us
+    exit(0);
+  }
+  close(ready[1]);
+  close(done[0]);
+  recv_byte(ready[0]);
+  char arg[16], header[64], *argv[] = {"vmmap", arg, 0};
+  tl_snprintf(arg, sizeof(arg), "%d", pid);
+  CHECK(run_captured("/vmmap", argv, out, sizeof(out)) == 0);
+  int size = query(pid, 0, 1);
+  send_byte(done[1]);
+  CHECK(wait_pid(pid) == 0);
+  tl_snprintf(header, sizeof(header), "pid %d (test_vmmap): %d pages, %d KiB", pid, size,
+              size * (PGSIZE / 1024));
+  if (!has_line(out, header) || memcmp(out, header, strlen(header)) != 0)
+    fail("the output does not start with \"%s\": %s", header, out);
+  CHECK(map_count(out, '.') == 4);
+  CHECK(map_count(out, 'g') == 1);
+  CHECK(map_count(out, 'p') >= 4);
+  if (!has_line(out, "not resident: 4 lazy, 1 guard, 0 swapped (0 on disk, 0 in the swap cache)"))
+    fail("no totals line for 4 lazy pages in: %s", out);
+}
+
 static struct test tests[] = {
     {t_lazy, "lazy", 0},
     {t_private, "private", 0},
@@ -316,6 +367,7 @@ static struct test tests[] = {
     {t_dedup, "dedup", 0},
     {t_bad_args, "bad_args", 0},
     {t_dead_pid, "dead_pid", 0},
+    {t_vmmap_program, "vmmap_program", 0},
     {0, 0, 0},
 };
 

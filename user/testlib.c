@@ -266,6 +266,24 @@ int spawn_piped(char *path, char **argv, int *to_child, int *from_child) {
   return pid;
 }
 
+int run_captured(char *path, char **argv, char *out, int max) {
+  int from, n = 0, got;
+  int pid = spawn_piped(path, argv, 0, &from);
+  while (n < max - 1 && (got = read(from, out + n, max - 1 - n)) > 0)
+    n += got;
+  out[n] = 0;
+  close(from); // a child with more to say gets an error, not a hang
+  return wait_pid(pid);
+}
+
+int has_line(const char *text, const char *line) {
+  int len = strlen(line);
+  for (const char *p = text; *p; p++)
+    if ((p == text || p[-1] == '\n') && memcmp(p, line, len) == 0 && p[len] == '\n')
+      return 1;
+  return 0;
+}
+
 void reap_all(void) {
   while (wait_any(0) >= 0)
     ;

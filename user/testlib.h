@@ -75,6 +75,11 @@ void reap_all(void); // wait until no child is left
 // *to_child; if from_child is not 0, its standard output is a new pipe
 // whose read end is left in *from_child. Returns the pid.
 int spawn_piped(char *path, char **argv, int *to_child, int *from_child);
+// Run path with argv, its standard output collected into out (at most
+// max - 1 bytes, NUL-terminated); returns its exit status.
+int run_captured(char *path, char **argv, char *out, int max);
+// Does text hold line, whole, as one of its lines (each ending in '\n')?
+int has_line(const char *text, const char *line);
 
 // Memory and time.
 int settle_freepages(int want, int ticks); // poll until freepages() >= want

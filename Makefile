@@ -132,7 +132,10 @@ test: deps
 	$(MAKE) all
 	python3 tools/test.py
 
+# The benchmarks also draw their results into docs/*.png (tools/plot.py),
+# which needs matplotlib: installed here only, never for `make test`.
 bench: deps
+	@tools/install-deps --plot
 	$(MAKE) all
 	python3 tools/bench.py
 

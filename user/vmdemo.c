@@ -1,10 +1,10 @@
 // vmdemo: build an address space that holds every page state vmquery()
 // reports today, then draw it with vmmap. In order:
-//   16 pages written with different bytes, shared with a child by fork
-//      (COW-shared), of which we then write 4 again (private)
-//    8 pages of equal bytes and 8 of zeros, merged by dedup() (merged,
-//      zero frame)
-//   24 pages from sbrklazy, of which we touch 2 (lazy, private)
+//    64 pages written with different bytes, shared with a child by fork
+//       (COW-shared), of which we then write every 4th again (private)
+//    32 pages of equal bytes and 32 of zeros, merged by dedup() (merged,
+//       zero frame)
+//   256 pages from sbrklazy, of which we touch 2 (lazy, private)
 // Text is read-only and shared with the child; the guard page sits under
 // the stack. The child holds its share until the map is drawn.
 #include "kernel/types.h"
@@ -68,19 +68,19 @@ int main(void) {
   uint64 top = (uint64)sbrk(0);
   if (top % PGSIZE)
     sbrk(PGSIZE - top % PGSIZE); // start the heap on a page boundary
-  char *cow = grow(16, 0), *same = grow(8, 0);
-  grow(8, 0); // zeros
-  for (int i = 0; i < 16; i++)
+  char *cow = grow(64, 0), *same = grow(32, 0);
+  grow(32, 0); // zeros
+  for (int i = 0; i < 64; i++)
     fill(cow + i * PGSIZE, i + 1);
-  for (int i = 0; i < 8; i++)
+  for (int i = 0; i < 32; i++)
     fill(same + i * PGSIZE, 1000 + getpid());
   if (dedup() < 0)
     die("dedup failed");
   int hold, kid = holder(&hold);
-  for (int i = 0; i < 16; i += 4)
+  for (int i = 0; i < 64; i += 4)
     cow[i * PGSIZE] = 1; // a COW copy: private again
-  char *lazy = grow(24, 1);
-  lazy[3 * PGSIZE] = lazy[20 * PGSIZE] = 1;
+  char *lazy = grow(256, 1);
+  lazy[3 * PGSIZE] = lazy[200 * PGSIZE] = 1;
   printf("vmdemo: pid %d, a child (pid %d) shares its memory\n", getpid(), kid);
   run_vmmap(getpid());
   close(hold);

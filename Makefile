@@ -19,11 +19,27 @@ STRIP = $(TOOLPREFIX)strip
 QEMU = qemu-system-riscv64
 HOSTCC ?= cc
 
-CFLAGS = -std=gnu11 -Wall -Werror -O2 -fno-omit-frame-pointer -ggdb -gdwarf-2
-CFLAGS += -march=rv64gc -mabi=lp64d -mcmodel=medany -mno-relax
-CFLAGS += -ffreestanding -fno-common -nostdlib -fno-builtin -fno-stack-protector
-CFLAGS += -fno-tree-loop-distribute-patterns -fno-pie -no-pie -MD -I.
+# `make` alone builds everything tools/run and `make qemu` need.
+.DEFAULT_GOAL := all
+
+# Flags shared by the kernel and user programs: code generation only.
+ARCHFLAGS = -march=rv64gc -mabi=lp64d -mcmodel=medany -mno-relax -fno-omit-frame-pointer
+ARCHFLAGS += -fno-common -nostdlib -fno-builtin -fno-stack-protector -fno-pie -no-pie
+ARCHFLAGS += -fno-tree-loop-distribute-patterns -ggdb -gdwarf-2 -MD -I.
+
+# The kernel: freestanding C11, optimized.
+CFLAGS = -std=gnu11 -Wall -Werror -O2 -ffreestanding $(ARCHFLAGS)
 ASFLAGS = $(CFLAGS) -D__ASSEMBLER__
+
+# User programs get xv6's warning and optimization flags, so that any
+# program that builds on xv6 builds here: -O, not -O2 (-O2 adds warnings,
+# e.g. -Warray-bounds on a read of a small constant address, that -Werror
+# turns into errors), the default C dialect, and hosted mode with
+# -fno-builtin and -Wno-main as newer xv6 has it (an `int main()` that falls
+# off its end returns 0; older xv6 used -ffreestanding, which accepts
+# `void main()`: -Wno-main accepts that too). The compatibility fixture
+# (user/compat_*.c, run by test_compat) holds programs that must build.
+UCFLAGS = -Wall -Werror -O -Wno-main $(ARCHFLAGS)
 LDFLAGS = -z max-page-size=4096 --no-warn-rwx-segments
 
 # ---------------------------------------------------------------- kernel
@@ -33,6 +49,9 @@ KOBJS = $(patsubst %.S,%.o,$(patsubst %.c,%.o,$(KSRCS)))
 $K/kernel: $(KOBJS) $K/kernel.ld
 	$(LD) $(LDFLAGS) -T $K/kernel.ld -o $@ $(KOBJS)
 	$(OBJDUMP) -S $@ > $K/kernel.asm
+
+$K/%.o: $K/%.c
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 $K/%.o: $K/%.S
 	$(CC) $(ASFLAGS) -c -o $@ $<
@@ -50,8 +69,16 @@ UPROGS = $(patsubst $U/%.c,$U/_%,$(UPROG_SRCS))
 $U/_%: $U/%.o $(ULIB) $U/user.ld
 	$(LD) $(LDFLAGS) -T $U/user.ld -o $@ $< $(ULIB)
 
+$U/%.o: $U/%.c
+	$(CC) $(UCFLAGS) -c -o $@ $<
+
+# The benchmarks time user loops (page hashing, a page copy) against the
+# same loops in the kernel, so they are compiled as the kernel is.
+$U/bench_%.o: $U/bench_%.c
+	$(CC) $(UCFLAGS) -O2 -c -o $@ $<
+
 $U/%.o: $U/%.S
-	$(CC) $(ASFLAGS) -c -o $@ $<
+	$(CC) $(UCFLAGS) -D__ASSEMBLER__ -c -o $@ $<
 
 # ---------------------------------------------------------------- images
 mkfs/mkfs: mkfs/mkfs.c $K/fs.h $K/param.h $K/stat.h $K/types.h
@@ -105,12 +132,16 @@ test: deps
 	$(MAKE) all
 	python3 tools/test.py
 
+# The benchmarks also draw their results into docs/*.png (tools/plot.py),
+# which needs matplotlib: installed here only, never for `make test`.
 bench: deps
+	@tools/install-deps --plot
 	$(MAKE) all
 	python3 tools/bench.py
 
+# The compatibility fixture (user/compat_*.c) keeps xv6's style on purpose.
 format:
-	clang-format -i $(wildcard $K/*.[ch] $K/vm/*.[ch] $U/*.[ch] mkfs/*.c tests/host/*.[ch])
+	clang-format -i $(filter-out $U/compat_%.c,$(wildcard $K/*.[ch] $K/vm/*.[ch] $U/*.[ch] mkfs/*.c tests/host/*.[ch]))
 
 clean:
 	rm -f $K/*.o $K/*.d $K/vm/*.o $K/vm/*.d $K/kernel $K/kernel.asm

@@ -2,16 +2,22 @@
 """The driver of `make bench` (run after the build): boots a fresh machine
 for each in-guest benchmark program listed in BENCHMARKS, types its
 command line with tools/run, and prints what the program printed (its
-table), without the boot messages.
+table), without the boot messages; then draws the results (tools/plot.py).
 
-    tools/bench.py [FILTER ...]
+    tools/bench.py [--no-plot] [FILTER ...]
 
 Benchmarks time themselves with the `time` CSR and print their own tables,
-each row with its baseline measured in the same run. Full console logs go
-to tests/logs/bench-*.log. Exit status: non-zero if a benchmark panicked,
-timed out or could not run. Only the Python 3 standard library is used.
+each row with its baseline measured in the same run. Besides the table a
+benchmark prints points for the plots as lines `data SERIES X Y`: they
+are left out of what is shown, collected into {SERIES: [[X, Y], ...]},
+saved as tests/logs/bench-results.json and handed to tools/plot.py, which
+draws docs/*.png with matplotlib (run by whichever python3 has it). Full
+console logs go to tests/logs/bench-*.log. Exit status: non-zero if a
+benchmark panicked, timed out or could not run, or the plots failed.
+The driver itself uses only the Python 3 standard library.
 """
 
+import json
 import os
 import re
 import subprocess
@@ -27,6 +33,8 @@ BENCHMARKS = [
 ]
 
 STATUS = {1: "kernel panic", 2: "timed out", 3: "QEMU exited early"}
+DATA = re.compile(r"^data (\S+) (-?[\d.]+) (-?[\d.]+)$")
+RESULTS = os.path.join(LOGS, "bench-results.json")
 
 
 def program_output(console, command):
@@ -43,8 +51,13 @@ def program_output(console, command):
     return out
 
 
-def run(command, cpus, timeout):
-    """Run one benchmark; returns True if it completed."""
+def number(text):
+    return float(text) if "." in text else int(text)
+
+
+def run(command, cpus, timeout, results):
+    """Run one benchmark, adding its data points to results; returns True
+    if it completed."""
     print("== %s (%d harts)" % (command, cpus), flush=True)
     r = subprocess.run([os.path.join(ROOT, "tools", "run"), "--cpus",
                         str(cpus), "--timeout", str(timeout), command],
@@ -55,7 +68,12 @@ def run(command, cpus, timeout):
     with open(log, "w") as f:
         f.write(r.stdout + r.stderr)
     for line in program_output(r.stdout, command):
-        print(line)
+        m = DATA.match(line)
+        if m:
+            results.setdefault(m.group(1), []).append(
+                [number(m.group(2)), number(m.group(3))])
+        else:
+            print(line)
     if r.returncode != 0:
         print("%s: %s (log: %s)" % (command, STATUS.get(
             r.returncode, "failed"), os.path.relpath(log, ROOT)))
@@ -63,8 +81,25 @@ def run(command, cpus, timeout):
     return r.returncode == 0
 
 
+def plot(results):
+    """Save the results and draw them; returns True on success."""
+    with open(RESULTS, "w") as f:
+        json.dump(results, f, indent=1, sort_keys=True)
+    script = os.path.join(ROOT, "tools", "plot.py")
+    for python in (sys.executable, "/usr/bin/python3"):
+        probe = subprocess.run([python, "-c", "import matplotlib"],
+                               capture_output=True)
+        if probe.returncode == 0:
+            return subprocess.run([python, script, RESULTS]).returncode == 0
+    print("bench: no python3 with matplotlib (tools/install-deps --plot); "
+          "results kept in %s" % os.path.relpath(RESULTS, ROOT))
+    return False
+
+
 def main():
-    filters = sys.argv[1:]
+    args = sys.argv[1:]
+    drawing = "--no-plot" not in args
+    filters = [a for a in args if a != "--no-plot"]
     chosen = [b for b in BENCHMARKS
               if not filters or any(f in b[0] for f in filters)]
     if not chosen:
@@ -72,7 +107,10 @@ def main():
               "no benchmark matches %s" % " ".join(filters))
         return 0 if not BENCHMARKS else 1
     os.makedirs(LOGS, exist_ok=True)
-    ok = [run(*b) for b in chosen]
+    results = {}
+    ok = [run(*b, results) for b in chosen]
+    if results and drawing:
+        ok.append(plot(results))
     return 0 if all(ok) else 1
 
 

@@ -21,8 +21,10 @@ of them (e.g. `tools/test.py test_sys@1`).
    tools/run and types the command line. The suite's lines are echoed as
    `PASS <label>/name`, the label being the command and the number of harts
    (`test_sys@3`). A panic, time-out, missing result lines (the suite
-   printed `<suite>: running N tests` but fewer results) or a missing
-   closing line are failures of the suite itself: `FAIL <label>: why`.
+   printed `<suite>: running N tests` but fewer results), a missing
+   closing line, or a closing line `<suite>: N passed, N failed` whose
+   counts differ from the PASS and FAIL lines seen are failures of the
+   suite itself: `FAIL <label>: why`.
    After a run that powered off cleanly, tools/fsck.py checks the file
    system the suite left behind: `PASS <label>/fsck` or
    `FAIL <label>/fsck: why`.
@@ -58,6 +60,9 @@ GUEST_SUITES = [
     ("test_cow", 1, 300),
     ("test_dedup", 3, 300),
     ("test_dedup", 1, 300),
+    ("test_vmmap", 3, 200),
+    ("test_vmmap", 1, 200),
+    ("test_compat", 3, 120),
 ]
 
 HOST_CFLAGS = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all",
@@ -177,8 +182,8 @@ class SuiteWatch:
         self.label = label
         self.tally = tally
         self.expected = None
-        self.results = 0
-        self.summary = False
+        self.counted = [0, 0]  # PASS and FAIL lines seen
+        self.summary = None  # (passed, failed) from the closing line
         self.panic = None
 
     def line(self, text):
@@ -187,13 +192,14 @@ class SuiteWatch:
             self.panic = text
         m = RESULT.match(text)
         if m:
-            self.results += 1
+            self.counted[m.group(1) == "FAIL"] += 1
             self.tally.report(m.group(1) == "PASS",
                               "%s/%s" % (self.label, m.group(2)), m.group(3))
         elif STARTED.match(text):
             self.expected = int(STARTED.match(text).group(2))
         elif SUMMARY.match(text):
-            self.summary = True
+            m = SUMMARY.match(text)
+            self.summary = (int(m.group(2)), int(m.group(3)))
 
     def verdict(self, status):
         """Why the suite as a whole failed (None if it did not)."""
@@ -205,11 +211,16 @@ class SuiteWatch:
             return "QEMU exited early or could not start (tools/run status %d)" % status
         if self.expected is None:
             return "the suite did not start (no 'running N tests' line)"
-        if self.results < self.expected:
+        results = sum(self.counted)
+        if results < self.expected:
             return "only %d of %d results (the suite crashed?)" % (
-                self.results, self.expected)
-        if not self.summary:
+                results, self.expected)
+        if self.summary is None:
             return "no closing line"
+        if self.summary != tuple(self.counted) or results != self.expected:
+            return ("the suite says %d passed, %d failed, but %d PASS and "
+                    "%d FAIL lines of %d tests were seen" %
+                    (self.summary + tuple(self.counted) + (self.expected,)))
         return None
 
 

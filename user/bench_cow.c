@@ -3,9 +3,10 @@
 // eagerly, as xv6 does). Times come from the time CSR (10 MHz on QEMU virt)
 // and are medians of several runs.
 //
-//   1. fork + child exit + wait, with 1, 8, 32 and 64 MiB of heap: with
-//      every page written just before (so fork must write-protect them all),
-//      and with the heap unchanged since the previous fork
+//   1. fork alone (until fork returns in the parent), and fork + child
+//      exit + wait, with 1 to 64 MiB of heap: with every page written just
+//      before (so fork must write-protect them all), and with the heap
+//      unchanged since the previous fork
 //   2. fork + exec of a small program (/true)
 //   3. one COW fault (copy, and in-place reuse) against a bare 4 KiB copy
 //   4. a child that writes every page of 32 MiB after fork, against the
@@ -15,6 +16,7 @@
 #include "kernel/riscv.h"
 #include "kernel/vmctl.h"
 #include "user/user.h"
+#include "user/checked.h"
 
 #define REPS 7
 #define MiB (1024 * 1024)
@@ -55,16 +57,19 @@ static void heap_resize(uint64 bytes) {
   heap_size = bytes;
 }
 
-// One fork + exit + wait; 0 if fork failed.
-static uint64 time_fork_exit_wait(void) {
+// One fork + exit + wait: t[0] is the time until fork returned in the
+// parent, t[1] the whole. Returns -1 if fork failed.
+static int time_fork_exit_wait(uint64 t[2]) {
   uint64 t0 = now();
   int pid = fork();
   if (pid < 0)
-    return 0;
+    return -1;
   if (pid == 0)
     exit(0);
+  t[0] = now() - t0;
   wait(0);
-  return now() - t0;
+  t[1] = now() - t0;
+  return 0;
 }
 
 // Write every page of the heap, so that it is private and writable again
@@ -74,20 +79,22 @@ static void heap_dirty(void) {
     heap_base[off]++;
 }
 
-// Median fork + exit + wait, eager or COW, with the heap written before
-// each fork (dirty) or left as the previous fork left it; 0 if a fork
-// failed.
-static uint64 median_fork(int eager, int dirty) {
-  uint64 t[REPS];
+// Medians of fork alone (med[0]) and fork + exit + wait (med[1]), eager or
+// COW, with the heap written before each fork (dirty) or left as the
+// previous fork left it; both 0 if a fork failed.
+static void median_fork(int eager, int dirty, uint64 med[2]) {
+  uint64 t[2][REPS], one[2] = {0, 0};
   int old = vmctl(VMCTL_FORK_COPY, eager), failed = 0;
   for (int i = 0; i < REPS && !failed; i++) {
     if (dirty)
       heap_dirty();
-    t[i] = time_fork_exit_wait();
-    failed = t[i] == 0;
+    failed = time_fork_exit_wait(one) < 0;
+    t[0][i] = one[0];
+    t[1][i] = one[1];
   }
   vmctl(VMCTL_FORK_COPY, old);
-  return failed ? 0 : median(t, REPS);
+  for (int k = 0; k < 2; k++)
+    med[k] = failed ? 0 : median(t[k], REPS);
 }
 
 static void print_ratio(uint64 base, uint64 ours) {
@@ -99,13 +106,22 @@ static void print_ratio(uint64 base, uint64 ours) {
   printf("  %5d.%dx", (int)(tenths / 10), (int)(tenths % 10));
 }
 
-static void bench_fork_sizes(void) {
-  static int sizes[] = {1, 8, 32, 64};
-  printf("fork + exit + wait (us)   eager    COW, written  eager/COW    COW, unchanged  "
-         "eager/COW\n");
-  for (int i = 0; i < 4; i++) {
-    heap_resize((uint64)sizes[i] * MiB);
-    uint64 eager = median_fork(1, 1), dirty = median_fork(0, 1), clean = median_fork(0, 0);
+// A point for the plots (tools/bench.py collects these lines and leaves
+// them out of the table): series, x, y.
+static void data(char *series, int x, uint64 ticks) {
+  if (ticks)
+    printf("data %s %d %d\n", series, x, (int)(ticks / TICKS_PER_US));
+}
+
+#define NSIZES 6
+static int sizes[NSIZES] = {1, 4, 8, 16, 32, 64};
+
+// One table: what = 0 fork alone, 1 fork + exit + wait.
+static void print_fork_table(int what, uint64 m[NSIZES][3][2]) {
+  printf("%s   eager    COW, written  eager/COW    COW, unchanged  eager/COW\n",
+         what ? "fork + exit + wait (us)" : "fork alone (us)        ");
+  for (int i = 0; i < NSIZES; i++) {
+    uint64 eager = m[i][0][what], dirty = m[i][1][what], clean = m[i][2][what];
     printf("  %d MiB%s                 ", sizes[i], sizes[i] < 10 ? " " : "");
     if (eager)
       printf("%6d", (int)(eager / TICKS_PER_US));
@@ -117,7 +133,25 @@ static void bench_fork_sizes(void) {
     print_ratio(eager, clean);
     printf("\n");
   }
+}
+
+static void bench_fork_sizes(void) {
+  static uint64 m[NSIZES][3][2]; // size, (eager, COW written, COW unchanged), what
+  static char *series[2][3] = {
+      {"fork.eager", "fork.cow_written", "fork.cow_unchanged"},
+      {"fork_exit_wait.eager", "fork_exit_wait.cow_written", "fork_exit_wait.cow_unchanged"}};
+  for (int i = 0; i < NSIZES; i++) {
+    heap_resize((uint64)sizes[i] * MiB);
+    median_fork(1, 1, m[i][0]);
+    median_fork(0, 1, m[i][1]);
+    median_fork(0, 0, m[i][2]);
+    for (int what = 0; what < 2; what++)
+      for (int k = 0; k < 3; k++)
+        data(series[what][k], sizes[i], m[i][k][what]);
+  }
   heap_resize(0);
+  print_fork_table(0, m);
+  print_fork_table(1, m);
 }
 
 static uint64 time_fork_exec(void) {

@@ -3,6 +3,7 @@
 // concurrent echoes do not interleave word by word.
 #include "kernel/types.h"
 #include "user/user.h"
+#include "user/checked.h"
 
 static char line[512];
 static int len;

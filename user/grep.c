@@ -7,6 +7,7 @@
 #include "kernel/types.h"
 #include "kernel/fcntl.h"
 #include "user/user.h"
+#include "user/checked.h"
 
 static char buf[4096];
 

@@ -8,6 +8,7 @@
 #include "kernel/stat.h"
 #include "kernel/fcntl.h"
 #include "user/user.h"
+#include "user/checked.h"
 
 #define CONSOLE 1 // the console's major device number (xv6's value)
 

@@ -2,6 +2,7 @@
 // not be killed.
 #include "kernel/types.h"
 #include "user/user.h"
+#include "user/checked.h"
 
 int main(int argc, char *argv[]) {
   if (argc < 2) {

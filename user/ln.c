@@ -1,6 +1,7 @@
 // ln: give an existing file a second name (a hard link).
 #include "kernel/types.h"
 #include "user/user.h"
+#include "user/checked.h"
 
 int main(int argc, char *argv[]) {
   if (argc != 3) {

@@ -8,6 +8,7 @@
 #include "kernel/fcntl.h"
 #include "kernel/fs.h"
 #include "user/user.h"
+#include "user/checked.h"
 
 // The last component of path, padded with blanks to DIRSIZ characters
 // (longer names are returned whole).

@@ -4,6 +4,7 @@
 #include "kernel/param.h"
 #include "kernel/memstat.h"
 #include "user/user.h"
+#include "user/checked.h"
 
 static struct memstat m; // too big for a one-page stack
 

@@ -13,6 +13,7 @@
 
 #include "kernel/types.h"
 #include "user/user.h"
+#include "user/checked.h"
 
 #define OUTBUF 512
 

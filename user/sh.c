@@ -24,6 +24,7 @@
 #include "kernel/stat.h"
 #include "kernel/fcntl.h"
 #include "user/user.h"
+#include "user/checked.h"
 
 #define LINE 512 // longest line read
 

@@ -9,7 +9,9 @@
 #include "kernel/fcntl.h"
 #include "kernel/memstat.h"
 #include "kernel/vmctl.h"
+#include "kernel/vmquery.h"
 #include "user/user.h"
+#include "user/checked.h"
 #include "user/testlib.h"
 
 // Each page carries STAMPS words derived from its index and a generation,
@@ -63,6 +65,28 @@ static void recv_byte(int fd) {
     fail("pipe read failed");
 }
 
+// Fail unless page i of base (n pages) is COW-shared by two address
+// spaces if shared(i), private otherwise, as vmquery() sees it.
+static void expect_sharing(char *who, char *base, int n, int (*shared)(int)) {
+  static char states[512];
+  for (int first = 0; first < n; first += sizeof(states)) {
+    int m = n - first < (int)sizeof(states) ? n - first : (int)sizeof(states);
+    if (vmquery(0, (uint64)base + (uint64)first * PGSIZE, m, states) < 0)
+      fail("%s: vmquery failed", who);
+    for (int i = 0; i < m; i++) {
+      int want = shared(first + i) ? VMQ_COW : VMQ_PRIVATE;
+      int sharers = shared(first + i) ? 2 : 1;
+      if (VMQ_STATE(states[i]) != want || VMQ_SHARERS(states[i]) != sharers)
+        fail("%s: page %d is in state %d with %d sharers, want %d with %d", who, first + i,
+             VMQ_STATE(states[i]), VMQ_SHARERS(states[i]), want, sharers);
+    }
+  }
+}
+
+static int all_pages(int i) { return 1; }
+static int no_page(int i) { return 0; }
+static int not_quarter0(int i) { return i % 4 != 0; }
+
 static uint64 counter(int which) {
   static struct memstat m; // too big for the stack
   if (memstat(&m) < 0)
@@ -86,15 +110,18 @@ static void t_bigfork(char *name) {
   CHECK(pipe(to_child) == 0 && pipe(to_parent) == 0);
   int pid = xfork();
   if (pid == 0) {
+    expect_sharing("child right after fork", base, n, all_pages);
     expect_pages("child before writing", base, n, gen_original);
     for (int i = 0; i < n; i += 4)
       stamp(base, i, 1);
+    expect_sharing("child after writing a quarter", base, n, not_quarter0);
     send_byte(to_parent[1]);
     recv_byte(to_child[0]); // the parent has written its quarter
     expect_pages("child after both wrote", base, n, gen_child_view);
     exit(0);
   }
   recv_byte(to_parent[0]); // the child has written its quarter
+  expect_sharing("parent after child wrote", base, n, not_quarter0);
   expect_pages("parent after child wrote", base, n, gen_original);
   for (int i = 1; i < n; i += 4)
     stamp(base, i, 2);
@@ -198,9 +225,12 @@ static void t_read_into_cow(char *name) {
   CHECK(stamped(buf, 0, 0) && stamped(buf, 1, 0));
   for (int i = 0; i < 200; i++)
     CHECK(spot[i] != 'A' + i % 26);
+  int read_done[2];
+  CHECK(pipe(read_done) == 0);
   pid = xfork();
   if (pid == 0) {
-    sleep(3); // let the parent read into its copy first
+    close(read_done[1]);     // a parent that dies early means end of file
+    recv_byte(read_done[0]); // the parent has read into its copy
     CHECK(stamped(buf, 0, 0) && stamped(buf, 1, 0));
     exit(0);
   }
@@ -208,6 +238,7 @@ static void t_read_into_cow(char *name) {
   CHECK(fd >= 0 && read(fd, spot, sizeof(message)) == sizeof(message));
   close(fd);
   CHECK(memcmp(spot, "abcdefghij", 10) == 0);
+  send_byte(read_done[1]);
   CHECK(wait_pid(pid) == 0);
   unlink("cowfile");
 }
@@ -227,9 +258,12 @@ static void t_kernel_writes(char *name) {
   }
   CHECK(wait_pid(pid) == 0);
   CHECK(*status != 7 && stamped(buf, 0, 0));
+  int waited[2];
+  CHECK(pipe(waited) == 0);
   pid = xfork();
   if (pid == 0) {
-    sleep(2);
+    close(waited[1]);                          // a parent that dies early means end of file
+    recv_byte(waited[0]);                      // the parent's wait() has stored the status
     CHECK(stamped(buf, 0, 0) && *status != 7); // the parent's wait went to its copy
     exit(0);
   }
@@ -237,6 +271,7 @@ static void t_kernel_writes(char *name) {
   if (inner == 0)
     exit(7);
   CHECK(wait(status) == inner && *status == 7);
+  send_byte(waited[1]);
   CHECK(wait_pid(pid) == 0);
 }
 
@@ -288,13 +323,17 @@ static void t_sbrk_after_fork(char *name) {
   CHECK(wait_pid(pid) == 0);
   expect_pages("parent", base, 32, gen_original);
   CHECK(sbrk(0) == base + 32 * PGSIZE);
+  int shrunk[2];
+  CHECK(pipe(shrunk) == 0);
   pid = xfork();
   if (pid == 0) {
-    sleep(2); // the parent shrinks meanwhile
-    expect_pages("child while parent shrank", base, 32, gen_original);
+    close(shrunk[1]);     // a parent that dies early means end of file
+    recv_byte(shrunk[0]); // the parent has shrunk
+    expect_pages("child after parent shrank", base, 32, gen_original);
     exit(0);
   }
   CHECK(sbrk(-16 * PGSIZE) != SBRK_ERROR);
+  send_byte(shrunk[1]);
   CHECK(wait_pid(pid) == 0);
   expect_pages("parent after shrinking", base, 16, gen_original);
 }
@@ -331,9 +370,11 @@ static void t_exec_after_fork(char *name) {
   int n = 128;
   char *base = alloc_stamped(n, 0);
   char *argv[] = {"cat", 0};
-  int to_cat;
-  int pid = spawn_piped("/cat", argv, &to_cat); // cat waits reading the pipe
-  sleep(3);                                     // let the child exec
+  int to_cat, from_cat;
+  int pid = spawn_piped("/cat", argv, &to_cat, &from_cat);
+  send_byte(to_cat);
+  recv_byte(from_cat); // cat echoed it: the child has exec'd
+  expect_sharing("parent after the child's exec", base, n, no_page);
   uint64 copies = counter(0), reuses = counter(1);
   for (int i = 0; i < n; i++)
     stamp(base, i, 1);
@@ -341,6 +382,7 @@ static void t_exec_after_fork(char *name) {
   CHECK(counter(1) - reuses >= (uint64)n);
   close(to_cat); // cat sees end of file
   CHECK(wait_pid(pid) == 0);
+  close(from_cat);
 }
 
 // A COW page whose sharer has exited is written in place.
@@ -351,6 +393,7 @@ static void t_reuse_after_exit(char *name) {
   if (pid == 0)
     exit(0);
   CHECK(wait_pid(pid) == 0);
+  expect_sharing("after the child exited", base, n, no_page);
   uint64 copies = counter(0), reuses = counter(1);
   for (int i = 0; i < n; i++)
     stamp(base, i, 1);

@@ -6,7 +6,9 @@
 #include "kernel/param.h"
 #include "kernel/riscv.h"
 #include "kernel/memstat.h"
+#include "kernel/vmquery.h"
 #include "user/user.h"
+#include "user/checked.h"
 #include "user/testlib.h"
 
 #define MiB (1024 * 1024)
@@ -58,7 +60,7 @@ static int gen_7_5(int i) { return i % 5 == 0 ? 5 : i % 7 == 0 ? 7 : 0; }
 static void wait_all_ok(int n, char *what) {
   for (int k = 0; k < n; k++) {
     int status;
-    if (wait(&status) < 0 || status != 0)
+    if (wait_any(&status) < 0 || status != 0)
       fail("%s: a child failed (status %d)", what, status);
   }
 }
@@ -99,10 +101,19 @@ static void t_dedup_reader(char *name) {
 
 // ---------------------------------------------------------------- writer
 
+// Counters before and after, not since boot: earlier tests move them too.
+// memstat's struct is too big for the one-page stack.
+static struct memstat before, after;
+
+static void counters_before(void) { CHECK(memstat(&before) == 0); }
+static void counters_after(void) { CHECK(memstat(&after) == 0); }
+#define GROWTH(field) ((int)(after.field - before.field))
+
 // dedup, write every 7th page, check; dedup again, write every 5th, check.
 static void t_dedup_writer(char *name) {
   char *r = region(REGION_PAGES);
   fill_region(r, REGION_PAGES, 2);
+  counters_before();
   xdedup();
   for (int i = 0; i < REGION_PAGES; i += 7)
     fill_page(r + (uint64)i * PGSIZE, i, 2, 7);
@@ -112,11 +123,20 @@ static void t_dedup_writer(char *name) {
   for (int i = 0; i < REGION_PAGES; i += 5)
     fill_page(r + (uint64)i * PGSIZE, i, 2, 5);
   check_region("after writing every 5th page", r, REGION_PAGES, 2, gen_7_5);
-  static struct memstat m; // too big for the stack
-  CHECK(memstat(&m) == 0);
-  CHECK(m.dedup_scans >= 2 && m.dedup_merges >= REGION_PAGES - 1);
-  CHECK(m.dedup_cow_breaks >= REGION_PAGES / 5);
-  CHECK(m.dedup_frames >= 1 && m.dedup_saved >= REGION_PAGES / 2);
+  counters_after();
+  // The first scan merged all pages into one; the second found nothing
+  // new. Every write to a page still merged was a COW break of a merged
+  // frame: every 7th page after the first scan, then every 5th that was
+  // not also a 7th.
+  int breaks = 0;
+  for (int i = 0; i < REGION_PAGES; i++)
+    breaks += i % 7 == 0 || i % 5 == 0;
+  CHECK(GROWTH(dedup_scans) == 2);
+  CHECK(GROWTH(dedup_merges) >= REGION_PAGES - 1);
+  CHECK(GROWTH(dedup_cow_breaks) >= breaks);
+  // Frames shared by dedup now: the pages written neither time still
+  // share one frame.
+  CHECK(after.dedup_frames >= 1 && after.dedup_saved >= REGION_PAGES - breaks - 1);
 }
 
 // ---------------------------------------------------------------- across processes
@@ -197,18 +217,21 @@ static void t_dedup_zero(char *name) {
   xdedup();
   if (freepages() - before < pages - 1)
     fail("zero pages: only %d frames freed", freepages() - before);
-  for (int i = 0; i < pages; i++)
-    if (((uint64 *)(r + (uint64)i * PGSIZE))[i % 512] != 0)
-      fail("zero page %d is not zero", i);
+  for (int i = 0; i < pages; i++) {
+    uint64 *w = (uint64 *)(r + (uint64)i * PGSIZE);
+    for (int k = 0; k < PGSIZE / 8; k++)
+      if (w[k] != 0)
+        fail("zero page %d is not zero at byte %d", i, k * 8);
+  }
   r[5 * PGSIZE + 3] = 7; // an ordinary COW break of the zero frame
   CHECK(r[5 * PGSIZE + 3] == 7 && r[6 * PGSIZE + 3] == 0 && r[4 * PGSIZE + 3] == 0);
 }
 
 // ---------------------------------------------------------------- text
 
-// Run by two copies of this program: wait for a byte on fd 0, then either
-// check the text is unchanged (mode "keep") or write to it (mode "write",
-// which must be killed).
+// Run by two copies of this program: say on fd 1 that it runs, wait for a
+// byte on fd 0, then either check the text is unchanged (mode "keep") or
+// write to it (mode "write", which must be killed).
 static uint64 text_sum(void) {
   uint64 sum = 0;
   volatile uint64 *page = (uint64 *)((uint64)text_sum & ~(PGSIZE - 1));
@@ -220,6 +243,7 @@ static uint64 text_sum(void) {
 static int text_child(char *mode) {
   char c;
   uint64 sum = text_sum();
+  write(1, "r", 1);
   read(0, &c, 1);
   if (mode[0] == 'w') {
     *(volatile char *)text_sum = 0; // merged text is still read-only
@@ -228,27 +252,52 @@ static int text_child(char *mode) {
   return text_sum() == sum ? 0 : 2;
 }
 
+// Start a text child and wait until it has exec'd and runs.
 static int spawn_text_child(char *mode, int *to_child) {
   char *argv[] = {"test_dedup", "--text-child", mode, 0};
-  return spawn_piped("/test_dedup", argv, to_child);
+  int from_child;
+  char c;
+  int pid = spawn_piped("/test_dedup", argv, to_child, &from_child);
+  if (read(from_child, &c, 1) != 1)
+    fail("text child (%s) did not start", mode);
+  close(from_child);
+  return pid;
 }
 
-// Read-only text pages of two copies of one program merge and still cannot
-// be written.
+#define MAX_TEXT_PAGES 64
+
+// Fail unless every text page of process pid is in state want (ZERO
+// counts as merged: a text page of zeros would merge there) with at least
+// min_sharers sharers, or, if exact, exactly that many.
+static void expect_text(char *who, int pid, int want, int min_sharers, int exact) {
+  static char states[MAX_TEXT_PAGES];
+  extern char etext[]; // user.ld: end of text and read-only data
+  int n = PGROUNDUP((uint64)etext) / PGSIZE;
+  CHECK(n <= MAX_TEXT_PAGES);
+  if (vmquery(pid, 0, n, states) < 0)
+    fail("%s: vmquery(%d) failed", who, pid);
+  for (int i = 0; i < n; i++) {
+    int s = VMQ_STATE(states[i]), k = VMQ_SHARERS(states[i]);
+    if (want == VMQ_MERGED && s == VMQ_ZERO)
+      s = VMQ_MERGED;
+    if (s != want || k < min_sharers || (exact && k != min_sharers))
+      fail("%s: text page %d is in state %d with %d sharers, want %d with %s%d", who, i, s, k, want,
+           exact ? "" : ">= ", min_sharers);
+  }
+}
+
+// Read-only text pages of two copies of one program merge (each page of
+// both copies is merged after the scan and was private before) and still
+// cannot be written.
 static void t_dedup_text(char *name) {
   int fd_keep, fd_write;
   int keep = spawn_text_child("keep", &fd_keep);
   int writer = spawn_text_child("write", &fd_write);
-  sleep(5);                            // both have exec'd and wait on their pipes
-  static struct memstat before, after; // too big for the stack
-  CHECK(memstat(&before) == 0);
+  expect_text("before dedup", keep, VMQ_READONLY, 1, 1);
+  expect_text("before dedup", writer, VMQ_READONLY, 1, 1);
   xdedup();
-  CHECK(memstat(&after) == 0);
-  extern char etext[]; // user.ld: end of text and read-only data
-  uint64 text_pages = PGROUNDUP((uint64)etext) / PGSIZE;
-  if (after.dedup_merges - before.dedup_merges < text_pages)
-    fail("%d merges, fewer than the %d text pages of the two copies",
-         (int)(after.dedup_merges - before.dedup_merges), (int)text_pages);
+  expect_text("after dedup", keep, VMQ_MERGED, 2, 0);
+  expect_text("after dedup", writer, VMQ_MERGED, 2, 0);
   write(fd_write, "x", 1);
   int status = wait_pid(writer);
   if (status != -1)

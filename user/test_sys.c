@@ -21,6 +21,7 @@
 #include "kernel/memstat.h"
 #include "kernel/vmctl.h"
 #include "user/user.h"
+#include "user/checked.h"
 #include "user/testlib.h"
 
 #define TICKS_PER_SEC 10 // the kernel's timer rate (xv6's)
@@ -186,18 +187,23 @@ static void t_manychildren(char *tn) {
 
 // A child that outlives its parent keeps running (init adopts it).
 static void t_orphan(char *tn) {
-  int fds[2];
+  int fds[2], parent_alive[2];
   xpipe(fds);
+  xpipe(parent_alive); // only the middle child keeps the write end open
   int pid = xfork();
   if (pid == 0) {
     if (xfork() == 0) {
+      char c;
       close(fds[0]);
-      sleep(5); // let its parent exit first
+      close(parent_alive[1]);
+      read(parent_alive[0], &c, 1); // end of file: its parent has exited
       write(fds[1], "x", 1);
       exit(0);
     }
     exit(0);
   }
+  close(parent_alive[0]);
+  close(parent_alive[1]);
   close(fds[1]);
   if (wait_pid(pid) != 0)
     fail("middle child failed");

@@ -12,6 +12,7 @@
 #include "kernel/riscv.h"
 #include "kernel/memstat.h"
 #include "user/user.h"
+#include "user/checked.h"
 #include "user/testlib.h"
 
 #define REASONMAX 200   // longest reason kept (one pipe write, < pipe size)
@@ -164,12 +165,56 @@ int xfork(void) {
   return pid;
 }
 
+// Children that wait_pid() reaped while it waited for another one, with
+// their exit statuses, so that a later wait_pid() or wait_any() still gets
+// them. An entry belongs to the process that reaped the child (a forked
+// copy of the table must not hand out its parent's children).
+static struct { int owner, pid, status; } reaped[NPROC];
+
+static int take_reaped(int pid, int *status) {
+  int me = getpid();
+  for (int i = 0; i < NPROC; i++) {
+    if (reaped[i].owner == me && (pid < 0 || reaped[i].pid == pid)) {
+      reaped[i].owner = 0;
+      *status = reaped[i].status;
+      return reaped[i].pid;
+    }
+  }
+  return -1;
+}
+
+static void keep_reaped(int pid, int status) {
+  int me = getpid();
+  for (int i = 0; i < NPROC; i++) {
+    if (reaped[i].owner != me) {
+      reaped[i].owner = me;
+      reaped[i].pid = pid;
+      reaped[i].status = status;
+      return;
+    }
+  }
+  fail("wait_pid: no room to keep the status of child %d", pid);
+}
+
 int wait_pid(int pid) {
   int status, got;
-  while ((got = wait(&status)) >= 0)
+  if (take_reaped(pid, &status) == pid)
+    return status;
+  while ((got = wait(&status)) >= 0) {
     if (got == pid)
       return status;
+    keep_reaped(got, status);
+  }
   fail("wait: child %d not found", pid);
+}
+
+int wait_any(int *status) {
+  int st, got = take_reaped(-1, &st);
+  if (got < 0)
+    got = wait(&st);
+  if (got >= 0 && status)
+    *status = st;
+  return got;
 }
 
 int run_child(void (*fn)(uint64), uint64 arg) {
@@ -187,26 +232,60 @@ void expect_killed(void (*fn)(uint64), uint64 arg, const char *what) {
     fail("%s: not killed (exit status %d)", what, status);
 }
 
-int spawn_piped(char *path, char **argv, int *to_child) {
-  int p[2];
-  if (pipe(p) < 0)
+// A pipe whose read end becomes fd `to` of the child (0: stdin) or whose
+// write end becomes its fd `to` (1: stdout), the child's side being
+// fds[child_side]. Called in the child after fork.
+static void child_end(int fds[2], int child_side, int to) {
+  close(to);
+  dup(fds[child_side]);
+  close(fds[0]);
+  close(fds[1]);
+}
+
+int spawn_piped(char *path, char **argv, int *to_child, int *from_child) {
+  int in[2], out[2];
+  if ((to_child && pipe(in) < 0) || (from_child && pipe(out) < 0))
     fail("pipe failed");
   int pid = xfork();
   if (pid == 0) {
-    close(0);
-    dup(p[0]);
-    close(p[0]);
-    close(p[1]);
+    if (to_child)
+      child_end(in, 0, 0);
+    if (from_child)
+      child_end(out, 1, 1);
     exec(path, argv);
     fail("exec %s failed", path);
   }
-  close(p[0]);
-  *to_child = p[1];
+  if (to_child) {
+    close(in[0]);
+    *to_child = in[1];
+  }
+  if (from_child) {
+    close(out[1]);
+    *from_child = out[0];
+  }
   return pid;
 }
 
+int run_captured(char *path, char **argv, char *out, int max) {
+  int from, n = 0, got;
+  int pid = spawn_piped(path, argv, 0, &from);
+  while (n < max - 1 && (got = read(from, out + n, max - 1 - n)) > 0)
+    n += got;
+  out[n] = 0;
+  close(from); // a child with more to say gets an error, not a hang
+  return wait_pid(pid);
+}
+
+int has_line(const char *text, const char *line) {
+  int len = strlen(line);
+  for (const char *p = text; *p; p++)
+    if ((p == text || p[-1] == '\n') && memcmp(p, line, len) == 0 && p[len] == '\n')
+      return 1;
+  return 0;
+}
+
 void reap_all(void) {
-  while (wait(0) >= 0)
+  while (wait_any(0) >= 0)
     ;
 }
 

@@ -66,12 +66,20 @@ int tl_vsnprintf(char *buf, int size, const char *fmt, va_list ap);
 // Processes.
 int xfork(void);                               // fork, or fail()
 int wait_pid(int pid);                         // reap pid; returns its exit status
+int wait_any(int *status);                     // wait(), or a child wait_pid() reaped earlier
 int run_child(void (*fn)(uint64), uint64 arg); // fork, fn(arg), exit(0); returns status
 void expect_killed(void (*fn)(uint64), uint64 arg, const char *what);
 void reap_all(void); // wait until no child is left
-// Fork a child that execs path with argv, its standard input the read end
-// of a new pipe; returns the pid and sets *to_child to the write end.
-int spawn_piped(char *path, char **argv, int *to_child);
+// Fork a child that execs path with argv. If to_child is not 0, the
+// child's standard input is a new pipe whose write end is left in
+// *to_child; if from_child is not 0, its standard output is a new pipe
+// whose read end is left in *from_child. Returns the pid.
+int spawn_piped(char *path, char **argv, int *to_child, int *from_child);
+// Run path with argv, its standard output collected into out (at most
+// max - 1 bytes, NUL-terminated); returns its exit status.
+int run_captured(char *path, char **argv, char *out, int max);
+// Does text hold line, whole, as one of its lines (each ending in '\n')?
+int has_line(const char *text, const char *line);
 
 // Memory and time.
 int settle_freepages(int want, int ticks); // poll until freepages() >= want

@@ -11,6 +11,7 @@
 #include "kernel/stat.h"
 #include "kernel/fcntl.h"
 #include "user/user.h"
+#include "user/checked.h"
 
 // A 64-bit word that may alias any other type, so the word loops below
 // stay correct under the compiler's strict-aliasing assumptions.

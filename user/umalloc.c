@@ -9,6 +9,7 @@
 // the heap when none is. It returns 0 when sbrk() fails.
 #include "kernel/types.h"
 #include "user/user.h"
+#include "user/checked.h"
 
 struct block {
   uint64 size;        // bytes in the block, header included; multiple of 16

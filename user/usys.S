@@ -41,3 +41,4 @@ syscall send, SYS_send
 syscall recv, SYS_recv
 syscall reply, SYS_reply
 syscall poweroff, SYS_poweroff
+syscall vmquery, SYS_vmquery

@@ -18,6 +18,7 @@
 //   audit.c      vmaudit(): checks the invariants below
 //   sysvm.c      the VM system calls (freepages, memstat, vmaudit, vmctl,
 //                dedup)
+//   vmquery.c    vmquery(): the state of each page of an address space
 //
 // Invariants (checked by vmaudit):
 //   I1 A frame's reference count equals the user PTE slots that map it

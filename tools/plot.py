@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Draw the benchmark results as images in docs/ (the README shows them).
+
+    tools/plot.py RESULTS.json
+
+tools/bench.py runs it after the benchmarks with the results it parsed:
+every line `data SERIES X Y` a benchmark printed becomes a point (X, Y) of
+SERIES, and RESULTS.json maps each series name to its list of points
+(bench.py saves it as tests/logs/bench-results.json, so the figures can be
+redrawn without running the benchmarks again).
+
+To add a figure, make the benchmark print `data` lines and add a Figure
+to FIGURES below, naming the series it draws. A figure whose series are
+all missing from the results (its benchmark did not run) is left as it
+is. Needs matplotlib (Debian's python3-matplotlib; `make bench` installs
+it); nothing else in the project does.
+"""
+
+import json
+import os
+import sys
+from collections import namedtuple
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# One panel of a figure: its title, axis labels and the series it draws,
+# each as (series name, label, line style).
+Panel = namedtuple("Panel", "title xlabel ylabel series logx logy")
+Figure = namedtuple("Figure", "path title panels")
+
+EAGER, COW_WRITTEN, COW_SAME = "o-", "s--", "^:"
+
+FORK_SERIES = [("eager", "eager copy (as xv6)", EAGER),
+               ("cow_written", "COW, heap just written", COW_WRITTEN),
+               ("cow_unchanged", "COW, heap unchanged", COW_SAME)]
+
+FIGURES = [
+    Figure("docs/bench-fork.png",
+           "bench_cow: fork time against process size (median of 7)", [
+               Panel("fork alone (until it returns in the parent)",
+                     "heap (MiB)", "time (us)",
+                     [("fork." + s, l, f) for s, l, f in FORK_SERIES],
+                     True, True),
+               Panel("fork + child exit + wait",
+                     "heap (MiB)", "time (us)",
+                     [("fork_exit_wait." + s, l, f) for s, l, f in FORK_SERIES],
+                     True, True),
+           ]),
+    Figure("docs/bench-dedup.png",
+           "bench_dedup: dedup() scan time against size (minimum of 3)", [
+               Panel("identical pages", "data (MiB)", "time (us)",
+                     [("dedup.scan_duplicate", "dedup() scan", EAGER),
+                      ("dedup.hash_duplicate", "hashing the pages alone",
+                       COW_WRITTEN)], False, False),
+               Panel("all pages different", "data (MiB)", "time (us)",
+                     [("dedup.scan_unique", "dedup() scan", EAGER),
+                      ("dedup.hash_unique", "hashing the pages alone",
+                       COW_WRITTEN)], False, False),
+           ]),
+]
+
+
+def draw_panel(ax, panel, results):
+    from matplotlib import ticker
+    xs = set()
+    for name, label, style in panel.series:
+        points = sorted(results.get(name, []))
+        if points:
+            ax.plot([p[0] for p in points], [p[1] for p in points], style,
+                    label=label)
+            xs.update(p[0] for p in points)
+    ax.set_title(panel.title, fontsize=10)
+    ax.set_xlabel(panel.xlabel)
+    ax.set_ylabel(panel.ylabel)
+    if panel.logx:
+        ax.set_xscale("log", base=2)
+        ax.xaxis.set_minor_locator(ticker.NullLocator())
+    ax.set_xticks(sorted(xs))  # the sizes measured, as plain numbers
+    ax.xaxis.set_major_formatter(ticker.FormatStrFormatter("%g"))
+    if panel.logy:
+        ax.set_yscale("log")
+    else:
+        ax.set_ylim(bottom=0)
+    ax.grid(True, which="both", alpha=0.3)
+    if xs:
+        ax.legend(fontsize=8)
+
+
+def draw(figure, results):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, len(figure.panels),
+                             figsize=(5 * len(figure.panels), 4))
+    for ax, panel in zip(axes if len(figure.panels) > 1 else [axes],
+                         figure.panels):
+        draw_panel(ax, panel, results)
+    fig.suptitle(figure.title)
+    fig.tight_layout()
+    fig.savefig(os.path.join(ROOT, figure.path), dpi=80,
+                metadata={"Software": None})
+    plt.close(fig)
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__.strip().split("\n\n")[1])
+        return 2
+    with open(sys.argv[1]) as f:
+        results = json.load(f)
+    for figure in FIGURES:
+        names = [s[0] for p in figure.panels for s in p.series]
+        if not any(results.get(n) for n in names):
+            continue
+        draw(figure, results)
+        print("plot: wrote %s" % figure.path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,7 +1,8 @@
 // test_vmmap: vmquery(), the per-page view of an address space that vmmap
 // draws. Each state is checked right after the operation that produces it
 // (lazy sbrk, a touch, the stack guard, text, fork, a write after fork,
-// dedup), in the caller's own address space and through another process's
+// dedup, a push to swap and a swap-in by a sharer), in the caller's own
+// address space and through another process's
 // pid, and every bad argument must return -1 and write nothing.
 #include "kernel/types.h"
 #include "kernel/param.h"
@@ -215,6 +216,68 @@ static void t_fork_cow(char *name) {
     CHECK(p[i * PGSIZE] == i); // the child's writes stayed in the child
 }
 
+// ---------------------------------------------------------------- swap
+
+#define SWAP_PAGES 16
+
+// Touch n fresh pages in a child that then exits: pushes other pages out.
+static void hog(int n) {
+  int pid = xfork();
+  if (pid == 0) {
+    char *h = sbrklazy(n * PGSIZE);
+    if (h == SBRK_ERROR)
+      fail("the hog's sbrklazy failed");
+    for (int i = 0; i < n; i++)
+      h[(uint64)i * PGSIZE] = 1;
+    exit(0);
+  }
+  if (wait_pid(pid) != 0)
+    fail("the hog failed");
+}
+
+// Pages pushed out by a hog are on swap (one sharer). A child that shares
+// them reads the first back: in the parent, whose PTE still names the
+// slot, the page is then in the swap cache; read by the parent too, it is
+// mapped again, COW and shared by both.
+static void t_swap(char *name) {
+  char *p = grow(SWAP_PAGES, 0);
+  uint64 va = (uint64)p;
+  for (int i = 0; i < SWAP_PAGES; i++)
+    p[i * PGSIZE] = i + 1;
+  hog(freepages() * 2);
+  // On swap; another process's swap-in may have read some back into the
+  // swap cache already (readahead of the slots next to its own).
+  query(0, va, SWAP_PAGES);
+  for (int i = 0; i < SWAP_PAGES; i++) {
+    int s = VMQ_STATE(states[i]);
+    if ((s != VMQ_SWAPPED && s != VMQ_SWAPCACHE) || VMQ_SHARERS(states[i]) != 1)
+      fail("after the hog: page %d is %s with %d sharers", i, state_name(s),
+           VMQ_SHARERS(states[i]));
+  }
+  int to_child[2], to_parent[2];
+  CHECK(pipe(to_child) == 0 && pipe(to_parent) == 0);
+  int pid = xfork();
+  if (pid == 0) {
+    close(to_child[1]);
+    close(to_parent[0]);
+    CHECK(((volatile char *)p)[0] == 1); // swap-in in the child
+    send_byte(to_parent[1]);
+    recv_byte(to_child[0]);
+    exit(0);
+  }
+  close(to_child[0]);
+  close(to_parent[1]);
+  recv_byte(to_parent[0]);
+  expect("page the child read, in the parent", 0, va, 1, VMQ_SWAPCACHE, 2, 2);
+  CHECK(((volatile char *)p)[0] == 1); // found in the swap cache
+  expect("page both read", 0, va, 1, VMQ_COW, 2, 2);
+  expect("page both read, in the child", pid, va, 1, VMQ_COW, 2, 2);
+  send_byte(to_child[1]);
+  CHECK(wait_pid(pid) == 0);
+  for (int i = 0; i < SWAP_PAGES; i++)
+    CHECK(p[i * PGSIZE] == i + 1);
+}
+
 // ---------------------------------------------------------------- dedup
 
 #define SAME_PAGES 8
@@ -365,6 +428,7 @@ static struct test tests[] = {
     {t_whole, "whole", 0},
     {t_fork_cow, "fork_cow", 0},
     {t_dedup, "dedup", 0},
+    {t_swap, "swap", 0},
     {t_bad_args, "bad_args", 0},
     {t_dead_pid, "dead_pid", 0},
     {t_vmmap_program, "vmmap_program", 0},

@@ -36,8 +36,10 @@
 #include "kernel/vm/vm.h"
 
 struct rlink {
-  ptslot next, prev;
+  ptslot next, prev; // NO_PTSLOT at the ends of a list
 };
+
+#define OFF_LIST 0xfffffffe // prev of a slot that is on no list
 
 static struct spinlock rmap_spin; // protects every list: heads and links
 
@@ -62,7 +64,11 @@ static struct rlink *link_of(ptslot s) {
 }
 
 // Every slot of a fresh links page is on no list.
-void rmap_links_init(pagetable_t links) { memset(links, 0xff, PGSIZE); }
+void rmap_links_init(pagetable_t links) {
+  struct rlink *l = (struct rlink *)links;
+  for (int i = 0; i < 512; i++)
+    l[i] = (struct rlink){OFF_LIST, OFF_LIST};
+}
 
 static void must_hold(void) {
   if (!holding(&rmap_spin))
@@ -75,8 +81,9 @@ void rmap_add_locked(void *kva, pte_t *pte) {
   struct frame *f = frame_of(kva);
   ptslot s = ptslot_of(pte);
   struct rlink *l = link_of(s);
-  if (l->next != NO_PTSLOT || l->prev != NO_PTSLOT || f->rmap == s)
+  if (l->prev != OFF_LIST)
     panic("rmap_add: slot already on a list");
+  l->prev = NO_PTSLOT;
   l->next = f->rmap;
   if (f->rmap != NO_PTSLOT)
     link_of(f->rmap)->prev = s;
@@ -89,6 +96,8 @@ void rmap_del_locked(void *kva, pte_t *pte) {
   struct frame *f = frame_of(kva);
   ptslot s = ptslot_of(pte);
   struct rlink *l = link_of(s);
+  if (l->prev == OFF_LIST)
+    panic("rmap_del: slot on no list");
   if (l->prev == NO_PTSLOT) {
     if (f->rmap != s)
       panic("rmap_del: slot not on this frame's list");
@@ -98,7 +107,7 @@ void rmap_del_locked(void *kva, pte_t *pte) {
   }
   if (l->next != NO_PTSLOT)
     link_of(l->next)->prev = l->prev;
-  l->next = l->prev = NO_PTSLOT;
+  l->next = l->prev = OFF_LIST;
 }
 
 void rmap_add(void *kva, pte_t *pte) {

@@ -86,6 +86,7 @@ static void *zeroed_page(void) {
 // 6 bytes per slot, from kalloc; with less memory there are fewer slots.
 void swap_init(uint32 nslots) {
   _Static_assert(NFRAMES < 0xffff, "a cached frame number fits 16 bits");
+  memset(&swap, 0, sizeof(swap));
   initlock(&swap.lock, "swap");
   if (nslots > MAX_SLOTS)
     nslots = MAX_SLOTS;

@@ -23,7 +23,8 @@
 // are the leaf table's references, and each other slot of the frame adds
 // at least one more: sharers = leaf refs + frame refs - kernel refs - 1,
 // the kernel's references being the zero frame's and the swap cache's. A
-// page on swap counts its slot's references the same way.
+// page on swap counts its slot's references the same way, and the
+// mappings of the slot's cached frame, if any.
 // A page in a shared leaf table is shared even if its frame has one
 // reference.
 //
@@ -84,9 +85,11 @@ static uchar page_state(struct proc *p, uint64 va) {
   if (pte == PTE_GUARD)
     return VMQ_GUARD;
   if (IS_SWAP_PTE(pte)) { // counts read without swap.c's lock: a snapshot
-    int cached = swap_slot_frame(SWAP_SLOT(pte)) != 0;
-    uint32 sharers = frame_refs(leaf) + swap_slot_refs(SWAP_SLOT(pte)) - cached - 1;
-    return encode(cached ? VMQ_SWAPCACHE : VMQ_SWAPPED, sharers);
+    void *f = swap_slot_frame(SWAP_SLOT(pte));
+    uint32 sharers = frame_refs(leaf) + swap_slot_refs(SWAP_SLOT(pte)) - 1;
+    if (f) // the cache's references on slot and frame are no sharers
+      sharers += frame_refs(f) - 2;
+    return encode(f ? VMQ_SWAPCACHE : VMQ_SWAPPED, sharers);
   }
   if (!(pte & PTE_V))
     return VMQ_NONE;

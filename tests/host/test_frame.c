@@ -134,6 +134,33 @@ static void test_misuse_panics(void) {
   result("misuse_panics", ok);
 }
 
+// frame_tryretain adds a reference only to a frame in use; the flags of a
+// frame in use change atomically; VMCTL_FAIL_ALLOC's countdown fails
+// exactly the n-th allocation, once.
+static void test_tryretain_flags_failure(void) {
+  int ok = 1;
+  fresh_table();
+  char *a = frame_alloc(FRAME_USER);
+  CHECK(frame_tryretain(frame_of(a)) && frame_refs(a) == 2, "tryretain of a used frame");
+  krelease(a);
+  krelease(a);
+  CHECK(!frame_tryretain(frame_of(a)), "tryretain of a free frame succeeded");
+  a = frame_alloc(FRAME_USER);
+  frame_set(frame_of(a), FRAME_BUSY);
+  CHECK(frame_has(frame_of(a), FRAME_BUSY) && frame_has(frame_of(a), FRAME_USER), "set");
+  frame_clear(frame_of(a), FRAME_BUSY);
+  CHECK(!frame_has(frame_of(a), FRAME_BUSY) && frame_has(frame_of(a), FRAME_USER), "clear");
+  krelease(a);
+  frame_fail_after(3);
+  void *x = kalloc(), *y = kalloc(), *z = kalloc(), *w = kalloc();
+  CHECK(x && y && !z && w, "the third allocation must fail, and only it");
+  krelease(x);
+  krelease(y);
+  krelease(w);
+  CHECK(freepages() == ARENA_FRAMES - RESERVED, "frames lost");
+  result("tryretain_flags_failure", ok);
+}
+
 // Threads share frames and retain/release them concurrently, as COW
 // faults and exits on different harts do; exactly the right frames must
 // come back free.
@@ -179,6 +206,7 @@ int main(void) {
   test_unref_free();
   test_exhaustion();
   test_misuse_panics();
+  test_tryretain_flags_failure();
   test_concurrent_refs();
   free(arena);
   return failures != 0;

@@ -92,9 +92,12 @@ fs.img: mkfs/mkfs README.md $(UPROGS)
 	cp README.md $U/stripped/README
 	mkfs/mkfs fs.img $U/stripped/*
 
-# The swap device: twice the RAM, sparse, so it costs no disk space.
+# The swap device: twice the RAM by default (SWAPMB=n for n MiB), sparse,
+# so it costs no disk space. Its content never outlives a boot, so
+# `make qemu` makes it anew at the size asked for.
+SWAPMB ?= 256
 swap.img:
-	truncate -s 256M swap.img
+	truncate -s $(SWAPMB)M swap.img
 
 -include $K/*.d $K/vm/*.d $U/*.d
 
@@ -117,6 +120,7 @@ deps:
 
 qemu: deps
 	$(MAKE) all
+	rm -f swap.img && $(MAKE) swap.img
 	$(QEMU) $(QEMUOPTS)
 
 .gdbinit: .gdbinit.tmpl

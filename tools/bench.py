@@ -30,6 +30,8 @@ LOGS = os.path.join(ROOT, "tests", "logs")
 BENCHMARKS = [
     ("bench_cow", 3, 900),
     ("bench_dedup", 3, 900),
+    ("bench_swap", 3, 1200),
+    ("bench_suite test_sys", 1, 1800),
 ]
 
 STATUS = {1: "kernel panic", 2: "timed out", 3: "QEMU exited early"}

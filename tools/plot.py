@@ -35,6 +35,13 @@ FORK_SERIES = [("eager", "eager copy (as xv6)", EAGER),
                ("cow_unchanged", "COW, heap unchanged", COW_SAME)]
 
 FIGURES = [
+    Figure("docs/bench-swap.png",
+           "bench_swap: a 16 MiB hot set read between chunks of a 200 MiB cold stream", [
+               Panel("hot-set pages read back from swap per pass",
+                     "cold stream so far (MiB)", "refaults (per mille of the hot set)",
+                     [("swap.hot_refaults", "clock (second chance)", EAGER)],
+                     False, False),
+           ]),
     Figure("docs/bench-fork.png",
            "bench_cow: fork time against process size (median of 7)", [
                Panel("fork alone (until it returns in the parent)",

@@ -62,6 +62,8 @@ GUEST_SUITES = [
     ("test_dedup", 1, 300),
     ("test_vmmap", 3, 200),
     ("test_vmmap", 1, 200),
+    ("test_swap", 3, 600),
+    ("test_swap", 1, 600),
     ("test_compat", 3, 120),
 ]
 

@@ -29,10 +29,13 @@ static void show_counters(void) {
   show("swap_ins", m.swap_ins, "pages read from swap");
   show("swap_slots_used", m.swap_slots_used, "swap slots in use now");
   show("swap_slots", m.swap_slots, "swap slots in all");
+  show("swap_cached", m.swap_cached, "frames in the swap cache now");
+  show("swap_cache_hits", m.swap_cache_hits, "swap-ins found in memory");
+  show("reclaim_scans", m.reclaim_scans, "batches the reclaimer ran");
 }
 
 static void show_processes(void) {
-  printf("\n%5s %-16s %8s\n", "pid", "name", "rss");
+  printf("\n%5s %-16s %8s %8s\n", "pid", "name", "rss", "swapped");
   for (int i = 0; i < NPROC; i++) {
     struct memstat_proc *p = &m.procs[i];
     if (p->pid == 0)
@@ -40,7 +43,7 @@ static void show_processes(void) {
     char name[sizeof(p->name) + 1];
     memmove(name, p->name, sizeof(p->name));
     name[sizeof(p->name)] = 0; // do not trust the kernel to terminate it
-    printf("%5d %-16s %8d\n", p->pid, name, p->rss);
+    printf("%5d %-16s %8d %8d\n", p->pid, name, p->rss, p->swapped);
   }
 }
 

@@ -11,6 +11,7 @@
 #include "kernel/memstat.h"
 #include "kernel/vmctl.h"
 #include "user/user.h"
+#include "user/checked.h"
 #include "user/testlib.h"
 
 static struct memstat ms; // too big for the stack

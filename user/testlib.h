@@ -13,9 +13,9 @@
 // run_suite() runs each test in a forked child: the test succeeds if its
 // function returns or calls exit(0), and fails if it calls fail() (or exits
 // non-zero, or is killed). After reaping the child it waits (up to ~3 s,
-// because init reaps orphaned grandchildren asynchronously) for freepages()
-// and the swap slots in use (memstat) to come back to their values before
-// the test ("leaked N pages", "leaked N swap slots"), then runs vmaudit()
+// because init reaps orphaned grandchildren asynchronously) for
+// pages_available() (below) to come back to its value before the test
+// ("leaked N pages (frames or swap slots)"), then runs vmaudit()
 // ("vmaudit: N violations"). It prints
 //
 //   <suite>: running N tests

@@ -60,7 +60,7 @@ static void report(struct audit *a, uint64 va, pte_t pte, char *what) {
 static void audit_swap_pte(struct audit *a, uint64 va, pte_t pte) {
   if (SWAP_SLOT(pte) >= swap_slots())
     report(a, va, pte, "swap PTE names no slot");
-  else if (pte & ~(((uint64)SWAP_SLOT(pte) << 10) | SWAP_KEEP | PTE_SWAP))
+  else if (pte & ~(((uint64)SWAP_SLOT(pte) << 10) | SWAP_KEEP | PTE_SWAP | PTE_SWAP_MERGED))
     report(a, va, pte, "swap PTE with unknown bits");
   else
     (*slot_count(a, SWAP_SLOT(pte)))++;

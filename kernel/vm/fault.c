@@ -121,7 +121,9 @@ static int swap_in(struct proc *p, uint64 va) {
   void *kva = swap_read(slot); // with a reference for our mapping
   if (kva == 0)
     return VM_NOMEM;
-  *pte = PA2PTE(KVA2PA(kva)) | (*pte & SWAP_KEEP & ~PTE_SWAP) | PTE_U | PTE_V;
+  if (*pte & PTE_SWAP_MERGED) // still merged: every sharer maps this frame
+    frame_set(frame_of(kva), FRAME_MERGED);
+  *pte = PA2PTE(KVA2PA(kva)) | (*pte & SWAP_KEEP) | PTE_V;
   rmap_add(kva, pte);
   swap_put(slot); // our PTE names the frame now, no longer the slot
   // With swap half full, keep no clean copy of a page only we use: its slot

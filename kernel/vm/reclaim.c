@@ -172,12 +172,13 @@ static void account_swapout(pte_t *pte) {
 // Rewrite every PTE mapping the claimed frame kva into a swap PTE for
 // slot. Caller holds rmap_lock and the vmlocks of all sharers.
 static void to_swap_ptes(void *kva, uint32 slot, int n) {
+  pte_t merged = frame_has(frame_of(kva), FRAME_MERGED) ? PTE_SWAP_MERGED : 0;
   ptslot next;
   for (ptslot s = rmap_first(kva); s != NO_PTSLOT; s = next) {
     next = rmap_next(s);
     pte_t *pte = ptslot_pte(s);
     pte_t e = *pte & PTE_W ? *pte | PTE_COW : *pte; // writable again after a fault
-    *pte = MAKE_SWAP_PTE(slot, e);
+    *pte = MAKE_SWAP_PTE(slot, e) | merged;
     rmap_del_locked(kva, pte);
     account_swapout(pte);
   }

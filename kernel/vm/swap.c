@@ -318,12 +318,20 @@ static int start_read(uint32 s) {
   if (swap_io(s, pages, n, 0) < 0)
     panic("swap: the swap device failed a read");
   VMSTAT_ADD(swap_ins, n);
+  int dead = 0;
   acquire(&swap.lock);
   for (int i = 0; i < n; i++) {
-    frame_clear(frame_of(pages[i]), FRAME_BUSY);
+    struct frame *f = frame_of(pages[i]);
+    frame_clear(f, FRAME_BUSY);
     wakeup(pages[i]);
+    // The last swap PTE of a slot read ahead may have gone meanwhile
+    // (swap_put leaves a busy frame alone): then nobody can use the copy.
+    if (garbage(f->aux, f) && uncache(f->aux, f) == 0)
+      pages[dead++] = pages[i];
   }
   release(&swap.lock);
+  for (int i = 0; i < dead; i++)
+    frame_free(pages[i]);
   return 0;
 }
 

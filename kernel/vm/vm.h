@@ -68,12 +68,14 @@ struct proc;
 //               zero-filled, on first touch (lazy sbrk)
 //   PTE_GUARD   the guard page under the user stack: every access kills
 //   swap PTE    the page is in swap slot SWAP_SLOT(pte): PTE_SWAP, the
-//               page's PTE_R, PTE_X, PTE_U and PTE_COW bits, and the slot
-//               number where a valid PTE holds the frame number. A page
-//               that was writable is stored as COW, so that coming back it
-//               is writable again after one fault (fault.c).
+//               page's PTE_R, PTE_X, PTE_U and PTE_COW bits, PTE_SWAP_MERGED
+//               if dedup had merged its frame, and the slot number where a
+//               valid PTE holds the frame number. A page that was writable
+//               is stored as COW, so that coming back it is writable again
+//               after one fault (fault.c).
 #define PTE_GUARD PTE_SW1
 #define PTE_SWAP (PTE_SW1 | PTE_U)
+#define PTE_SWAP_MERGED PTE_D // (V clear: the hardware ignores it)
 #define SWAP_KEEP (PTE_R | PTE_X | PTE_U | PTE_COW) // bits a swap PTE keeps
 #define IS_SWAP_PTE(pte) (((pte) & (PTE_V | PTE_SWAP)) == PTE_SWAP)
 #define SWAP_SLOT(pte) ((uint32)((pte) >> 10))

@@ -27,7 +27,7 @@ ASFLAGS = $(CFLAGS) -D__ASSEMBLER__
 LDFLAGS = -z max-page-size=4096 --no-warn-rwx-segments
 
 # ---------------------------------------------------------------- kernel
-KSRCS = $(wildcard $K/*.c $K/vm/*.c) $(wildcard $K/*.S)
+KSRCS = $(wildcard $K/*.c $K/fs/*.c $K/vm/*.c) $(wildcard $K/*.S)
 KOBJS = $(patsubst %.S,%.o,$(patsubst %.c,%.o,$(KSRCS)))
 
 $K/kernel: $(KOBJS) $K/kernel.ld
@@ -69,7 +69,7 @@ fs.img: mkfs/mkfs README.md $(UPROGS)
 swap.img:
 	truncate -s 256M swap.img
 
--include $K/*.d $K/vm/*.d $U/*.d
+-include $K/*.d $K/fs/*.d $K/vm/*.d $U/*.d
 
 .PRECIOUS: $U/%.o
 
@@ -110,10 +110,10 @@ bench: deps
 	python3 tools/bench.py
 
 format:
-	clang-format -i $(wildcard $K/*.[ch] $K/vm/*.[ch] $U/*.[ch] mkfs/*.c tests/host/*.[ch])
+	clang-format -i $(wildcard $K/*.[ch] $K/fs/*.[ch] $K/vm/*.[ch] $U/*.[ch] mkfs/*.c tests/host/*.[ch])
 
 clean:
-	rm -f $K/*.o $K/*.d $K/vm/*.o $K/vm/*.d $K/kernel $K/kernel.asm
+	rm -f $K/*.o $K/*.d $K/fs/*.o $K/fs/*.d $K/vm/*.o $K/vm/*.d $K/kernel $K/kernel.asm
 	rm -f $U/*.o $U/*.d $U/_* mkfs/mkfs fs.img swap.img .gdbinit
 	rm -rf $U/stripped tests/host/build
 

@@ -1,8 +1,7 @@
-// Host tests of the storage stack: kernel/sleeplock.c, bio.c, log.c, fs.c,
-// file.c, pipe.c and sysfile.c, run on a memory disk holding an image
-// made by mkfs/mkfs. Threads stand in for processes and call the sys_*
-// functions directly; "user memory" is host memory, and addresses below
-// 4096 are bad user addresses.
+// Host tests of the storage stack: kernel/sleeplock.c and every file of
+// kernel/fs/, run on a memory disk holding an image made by mkfs/mkfs. Threads stand in for
+// processes and call the sys_* functions directly; "user memory" is host memory, and addresses
+// below 4096 are bad user addresses.
 //
 // Each case runs in a forked child that boots from the fresh image, so the
 // cases are independent; after a case the child saves its disk and
@@ -47,13 +46,18 @@
 #include "kernel/file.h"
 #include "kernel/buf.h"
 #include "kernel/defs.h"
+#include "kernel/fs/fsdefs.h"
 #include "kernel/sleeplock.c"
-#include "kernel/bio.c"
-#include "kernel/log.c"
-#include "kernel/fs.c"
-#include "kernel/file.c"
-#include "kernel/pipe.c"
-#include "kernel/sysfile.c"
+#include "kernel/fs/bcache.c"
+#include "kernel/fs/log.c"
+#include "kernel/fs/super.c"
+#include "kernel/fs/inode.c"
+#include "kernel/fs/bmap.c"
+#include "kernel/fs/dir.c"
+#include "kernel/fs/path.c"
+#include "kernel/fs/file.c"
+#include "kernel/fs/pipe.c"
+#include "kernel/fs/sysfile.c"
 #undef memmove
 #undef memset
 #undef memcmp
@@ -303,8 +307,8 @@ static void boot(const char *img) {
 
 static int free_blocks(void) {
   int n = 0;
-  for (uint b = 0; b < sb.size; b++)
-    n += !(disk[(sb.bmapstart + b / BPB) * BSIZE + (b % BPB) / 8] >> (b % 8) & 1);
+  for (uint b = 0; b < superblock.size; b++)
+    n += !(disk[(superblock.bmapstart + b / BPB) * BSIZE + (b % BPB) / 8] >> (b % 8) & 1);
   return n;
 }
 

@@ -21,6 +21,11 @@
 // lh are pinned in the buffer cache; begin_op admits an operation only if
 // every admitted operation can still log MAXOPBLOCKS blocks; no operation
 // is admitted while a commit runs.
+//
+// Lock: "log", a spinlock taken alone (fsdefs.h), protects outstanding,
+// committing and lh. The commit itself runs without it: committing = 1
+// keeps every other operation out meanwhile, and it holds at most two
+// buffer sleep locks at a time, a log slot's before its home block's.
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/riscv.h"
@@ -29,6 +34,7 @@
 #include "kernel/fs.h"
 #include "kernel/buf.h"
 #include "kernel/defs.h"
+#include "kernel/fs/fsdefs.h"
 
 // The log header, in memory and in the first log block (little-endian).
 struct logheader {
@@ -37,7 +43,7 @@ struct logheader {
 };
 
 static struct {
-  struct spinlock lock; // protects outstanding, committing and lh
+  struct spinlock lock; // "log"
   int dev;
   int start;       // block number of the header; the log follows it
   int capacity;    // blocks a transaction may hold: min(LOGBLOCKS, nlog - 1)

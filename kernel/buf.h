@@ -20,7 +20,7 @@ struct buf {
   struct sleeplock lock; // "buf": held by the one user of the content
   int valid;             // data holds the block (read from or written to disk)
   uint refs;             // holders of a reference, pins of the log included
-  uint recent;           // released since the clock hand last passed (bcache.c)
+  uint recent;           // hit since the clock hand last passed (bcache.c)
   struct buf *hnext;     // next buffer in the same hash bucket
   uchar data[BSIZE];
 };

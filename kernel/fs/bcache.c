@@ -12,9 +12,10 @@
 // a cache hit and a release take one bucket lock and nothing else. Only a
 // miss, which reads the disk anyway, takes the cache-wide evict lock, and
 // picks a buffer to reuse with a clock hand sweeping buf[]: an unused
-// buffer released since the hand's last pass ("recent") is spared once,
-// which approximates least-recently-used without keeping a list that
-// every release would have to lock.
+// buffer whose block was asked for again since the hand last passed it
+// ("recent", set by a hit) is spared once. That approximates
+// least-recently-used without a list that every hit and release would
+// have to lock.
 //
 // Locks ("bcache.evict" before "bcache.bucket"; never two buckets):
 //   evict        the hand, and every change of a buffer's identity: a
@@ -74,6 +75,7 @@ static struct buf *lookup(uint dev, uint blockno) {
   for (b = bk->chain; b; b = b->hnext) {
     if (b->blockno == blockno && b->dev == dev) {
       b->refs++;
+      __atomic_store_n(&b->recent, 1, __ATOMIC_RELAXED);
       break;
     }
   }
@@ -115,6 +117,7 @@ static struct buf *recycle(uint dev, uint blockno) {
     b->blockno = blockno;
     b->valid = 0;
     b->refs = 1;
+    b->recent = 0; // a first use earns no second chance
     struct bucket *bk = bucket_of(dev, blockno);
     acquire(&bk->lock);
     b->hnext = bk->chain;
@@ -184,8 +187,6 @@ static void unref(struct buf *b) {
   if (b->refs == 0)
     panic("bcache: release of an unused buffer");
   int now_unused = --b->refs == 0;
-  if (now_unused)
-    __atomic_store_n(&b->recent, 1, __ATOMIC_RELAXED);
   release(&bk->lock);
   if (!now_unused)
     return;

@@ -3,8 +3,9 @@
 // every process sees one copy of a block, locked by one user at a time.
 //
 // Interface: bread(dev, blockno) returns the block's buffer locked and
-// filled; the holder reads or changes b->data, may bwrite(b), and gives it
-// back with brelse(b). The log pins the buffers of blocks it holds
+// filled; the holder reads or changes b->data, may bwrite(b) (or write
+// the content to another block with bwrite_at), and gives it back with
+// brelse(b). The log pins the buffers of blocks it holds
 // (bpin/bunpin) so that they stay cached until they are installed.
 //
 // Design. Buffers are found through NBUCKET hash chains, each with its own
@@ -33,6 +34,7 @@
 #include "kernel/sleeplock.h"
 #include "kernel/fs.h"
 #include "kernel/buf.h"
+#include "kernel/virtio.h"
 #include "kernel/defs.h"
 #include "kernel/fs/fsdefs.h"
 
@@ -177,6 +179,17 @@ void bwrite(struct buf *b) {
   if (!holdingsleep(&b->lock))
     panic("bwrite: buffer not locked");
   virtio_disk_rw(b, 1);
+}
+
+// Write b's content (b locked) to block blockno of b's disk, leaving b
+// and the cache as they are: the log writes its slots so (log.c). Disk 0
+// holds ROOTDEV, as for virtio_disk_rw.
+void bwrite_at(struct buf *b, uint blockno) {
+  if (!holdingsleep(&b->lock))
+    panic("bwrite_at: buffer not locked");
+  if (b->dev != ROOTDEV ||
+      virtio_disk_io(0, (uint64)blockno * (BSIZE / VIRTIO_BLK_SECTOR), b->data, BSIZE, 1) < 0)
+    panic("bwrite_at: disk error");
 }
 
 // Drop one reference; the last one makes b unused and wakes a waiting miss.

@@ -22,7 +22,8 @@
 //   2. inode sleep locks ("inode"): a directory before an inode it names;
 //      a path walk holds one at a time, so "." and ".." cannot deadlock
 //   3. buffer sleep locks ("buf"): an indirect block before a bitmap block
-//      or a block being allocated; a log slot before a home block (commit)
+//      or a block being allocated; a log slot before a home block (log
+//      recovery)
 //   4. p->vmlock (kernel/vm/vm.h): copyin/copyout under inode and buffer
 //      locks, never under a spinlock
 //   5. spinlocks, innermost, never held across sleep, disk I/O or a user
@@ -78,6 +79,7 @@ struct buf;
 void binit(void);
 struct buf *bread(uint dev, uint blockno);
 void bwrite(struct buf *b);
+void bwrite_at(struct buf *b, uint blockno);
 void brelse(struct buf *b);
 void bpin(struct buf *b);
 void bunpin(struct buf *b);

@@ -205,22 +205,33 @@ int argstr(int n, char *buf, int max) {
 void *kalloc(void) { return malloc(PGSIZE); }
 void krelease(void *p) { free(p); }
 
-void virtio_disk_rw(struct buf *b, int write) {
-  if (b->blockno >= FSSIZE)
-    panic("virtio_disk_rw: block out of range");
+// One block between the memory disk and data; every write counts towards
+// the crash point.
+static void disk_access(uint blockno, uchar *data, int write) {
+  if (blockno >= FSSIZE)
+    panic("disk: block out of range");
   pthread_mutex_lock(&disk_lock);
   if (write) {
-    memcpy(disk + (uint64)b->blockno * BSIZE, b->data, BSIZE);
+    memcpy(disk + (uint64)blockno * BSIZE, data, BSIZE);
     if (++nwrites == crash_at)
       memcpy(snapshot, disk, IMG_BYTES);
   } else {
-    memcpy(b->data, disk + (uint64)b->blockno * BSIZE, BSIZE);
+    memcpy(data, disk + (uint64)blockno * BSIZE, BSIZE);
     nreads++;
   }
   pthread_mutex_unlock(&disk_lock);
   if (disk_delay_us)
     usleep(disk_delay_us);
   sched_yield(); // let other "processes" run while this one waits for I/O
+}
+
+void virtio_disk_rw(struct buf *b, int write) { disk_access(b->blockno, b->data, write); }
+
+int virtio_disk_io(int d, uint64 sector, void *kva, uint nbytes, int write) {
+  if (d != 0 || nbytes != BSIZE || sector % (BSIZE / 512) != 0)
+    panic("virtio_disk_io: not one block of the file-system disk");
+  disk_access(sector / (BSIZE / 512), kva, write);
+  return 0;
 }
 
 // ---------------------------------------------------------------- helpers

@@ -6,8 +6,6 @@
 
 struct buf;
 struct context;
-struct file;
-struct inode;
 struct proc;
 struct spinlock;
 struct sleeplock;
@@ -23,6 +21,8 @@ int exec(char *path, char **argv);
 // fs/: the file-system layer. These are the functions the rest of the
 // kernel calls (boot, fork, exit, exec); kernel/fs/fsdefs.h declares them
 // too, with everything else the layer has.
+struct file;
+struct inode;
 void binit(void);
 void iinit(void);
 void fileinit(void);

@@ -24,6 +24,7 @@ LOGS = os.path.join(ROOT, "tests", "logs")
 BENCHMARKS = [
     ("bench_cow", 3, 900),
     ("bench_dedup", 3, 900),
+    ("bench_fs", 3, 600),
 ]
 
 STATUS = {1: "kernel panic", 2: "timed out", 3: "QEMU exited early"}

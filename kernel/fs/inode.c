@@ -1,5 +1,5 @@
-// The inode table: the inodes that kernel code holds references to, each
-// cached once, with a sleep lock that serialises its users.
+// The inode cache: inodes in memory, each cached once, with a sleep lock
+// that serialises its users.
 //
 // Interface: iget/idup take a reference and iput drops one; ilock locks an
 // inode and loads it from disk the first time; iupdate writes it back
@@ -7,15 +7,24 @@
 // fills a struct stat. The in-memory copy keeps the whole struct dinode
 // (ip->di), so loading and writing back are single copies.
 //
-// Locks: "icache" (spinlock, taken alone) protects the dev, inum and ref
-// of every entry; each inode's "inode" sleep lock protects loaded and di.
-// References are cheap and long-lived (an open file keeps one); locks are
-// short (one system call at most).
+// Unlike xv6's inode table, an entry keeps its inode, loaded, after its
+// last reference goes, until the table needs the room: opening a file
+// again, or walking through a directory again, then finds the inode
+// without reading its block. The copy stays equal to the disk's: only
+// holders of a reference change an inode, and ialloc only claims inodes
+// that are free on disk, which no loaded entry holds (iput unloads the
+// inodes it frees).
 //
-// Invariants: at most one entry has ref > 0 for a given (dev, inum); an
-// entry with ref 0 caches nothing and may be reused; an inode is freed on
-// disk by the iput that drops its last reference once no directory entry
-// names it (nlink 0), so a file unlinked while open lives until closed.
+// Locks: "icache" (spinlock, taken alone) protects the dev, inum and ref
+// of every entry, and loaded while ref is 0; each inode's "inode" sleep
+// lock protects loaded and di while ref > 0. References are cheap and
+// long-lived (an open file keeps one); locks are short (one system call
+// at most).
+//
+// Invariants: at most one entry holds a given (dev, inum); an entry with
+// ref 0 may be given to another inode; an inode is freed on disk by the
+// iput that drops its last reference once no directory entry names it
+// (nlink 0), so a file unlinked while open lives until closed.
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/riscv.h"
@@ -38,23 +47,23 @@ void iinit(void) {
     initsleeplock(&node->lock, "inode");
 }
 
-// A referenced, unlocked entry for (dev, inum), not loaded from disk if
-// it is new; 0 if every entry is in use (xv6 panics there).
+// A referenced, unlocked entry for (dev, inum), loaded if the inode was
+// cached; 0 if every entry is in use (xv6 panics there).
 struct inode *iget(uint dev, uint inum) {
   struct inode *found = 0, *spare = 0;
 
   acquire(&icache.lock);
   for (struct inode *node = icache.slot; node < &icache.slot[NINODE] && !found; node++) {
-    if (node->ref == 0)
-      spare = spare ? spare : node;
-    else if (node->inum == inum && node->dev == dev)
+    if (node->inum == inum && node->dev == dev)
       found = node;
+    else if (node->ref == 0 && (!spare || (spare->loaded && !node->loaded)))
+      spare = node; // rather one that holds no loaded inode
   }
   if (!found && spare) {
     found = spare;
     found->dev = dev;
     found->inum = inum;
-    found->loaded = 0; // nobody holds its lock: its ref was 0
+    found->loaded = 0; // nobody holds its lock: its ref is 0
   }
   if (found)
     found->ref++;

@@ -1,7 +1,8 @@
 // Host tests of the storage stack: kernel/sleeplock.c and every file of
-// kernel/fs/, run on a memory disk holding an image made by mkfs/mkfs. Threads stand in for
-// processes and call the sys_* functions directly; "user memory" is host memory, and addresses
-// below 4096 are bad user addresses.
+// kernel/fs/, run on a memory disk holding an image made by mkfs/mkfs.
+// Threads stand in for processes and call the sys_* functions directly;
+// "user memory" is host memory, and addresses below 4096 are bad user
+// addresses.
 //
 // Each case runs in a forked child that boots from the fresh image, so the
 // cases are independent; after a case the child saves its disk and
@@ -11,7 +12,7 @@
 //
 // The kernel files are compiled into this translation unit, with the names
 // the C library also defines (memmove, printf, sleep, ...) renamed, so that
-// the test itself can use the C library.
+// the test itself can use the C library; so the sources line names none.
 // sources:
 #include <pthread.h>
 #include <sched.h>

@@ -7,7 +7,7 @@
 //   bcache.c   the buffer cache: NBUF blocks, hashed into buckets
 //   log.c      the write-ahead log: begin_op/end_op make a call atomic
 //   super.c    mounting: the superblock, log recovery, orphan reclaim
-//   inode.c    the inode table: iget/iput, ilock, ialloc, iupdate
+//   inode.c    the inode cache: iget/iput, ilock, ialloc, iupdate
 //   bmap.c     a file's blocks: the free bitmap, readi/writei, itrunc
 //   dir.c      directories: find, add and erase entries
 //   path.c     path names: namei, and path_locate for the calls that
@@ -32,9 +32,9 @@
 #ifndef FSDEFS_H
 #define FSDEFS_H
 
-// An inode in memory, one per (dev, inum) that kernel code references.
+// An inode in memory: one entry per (dev, inum) cached (inode.c).
 struct inode {
-  // "icache" (inode.c) protects the identity and the count:
+  // "icache" protects the identity and the count (and loaded, at ref 0):
   uint dev;
   uint inum;
   int ref; // references: open files, working directories, calls running

@@ -43,7 +43,7 @@ UCFLAGS = -Wall -Werror -O -Wno-main $(ARCHFLAGS)
 LDFLAGS = -z max-page-size=4096 --no-warn-rwx-segments
 
 # ---------------------------------------------------------------- kernel
-KSRCS = $(wildcard $K/*.c $K/vm/*.c) $(wildcard $K/*.S)
+KSRCS = $(wildcard $K/*.c $K/fs/*.c $K/vm/*.c) $(wildcard $K/*.S)
 KOBJS = $(patsubst %.S,%.o,$(patsubst %.c,%.o,$(KSRCS)))
 
 $K/kernel: $(KOBJS) $K/kernel.ld
@@ -99,7 +99,7 @@ SWAPMB ?= 256
 swap.img:
 	truncate -s $(SWAPMB)M swap.img
 
--include $K/*.d $K/vm/*.d $U/*.d
+-include $K/*.d $K/fs/*.d $K/vm/*.d $U/*.d
 
 .PRECIOUS: $U/%.o
 
@@ -145,10 +145,10 @@ bench: deps
 
 # The compatibility fixture (user/compat_*.c) keeps xv6's style on purpose.
 format:
-	clang-format -i $(filter-out $U/compat_%.c,$(wildcard $K/*.[ch] $K/vm/*.[ch] $U/*.[ch] mkfs/*.c tests/host/*.[ch]))
+	clang-format -i $(filter-out $U/compat_%.c,$(wildcard $K/*.[ch] $K/fs/*.[ch] $K/vm/*.[ch] $U/*.[ch] mkfs/*.c tests/host/*.[ch]))
 
 clean:
-	rm -f $K/*.o $K/*.d $K/vm/*.o $K/vm/*.d $K/kernel $K/kernel.asm
+	rm -f $K/*.o $K/*.d $K/fs/*.o $K/fs/*.d $K/vm/*.o $K/vm/*.d $K/kernel $K/kernel.asm
 	rm -f $U/*.o $U/*.d $U/_* mkfs/mkfs fs.img swap.img .gdbinit
 	rm -rf $U/stripped tests/host/build
 

@@ -1,19 +1,27 @@
-// A block of the file-system disk as held by the buffer cache (bio.c).
+// One cached disk block: the contract between the buffer cache
+// (kernel/fs/bcache.c) and the disk driver (virtio_disk_rw), which reads
+// and writes data[] at block blockno of disk dev. Include kernel/types.h,
+// kernel/spinlock.h, kernel/sleeplock.h and kernel/fs.h first.
 //
-// A buffer returned by bread() is locked (its sleep lock is held) and holds
-// the block's current content; only its holder may touch data. The cache's
-// spinlock protects refcnt, the LRU links, dev and blockno.
+// Who may touch what (the cache's header says why):
+//   dev, blockno   the identity; set only while the buffer is in no bucket
+//                  chain, so a holder of a reference may read them freely
+//   refs, hnext    the lock of the bucket the buffer is chained in
+//   recent         nobody: a hint, read and written atomically
+//   valid, data    the buffer's sleep lock (bread returns it held)
 #ifndef BUF_H
 #define BUF_H
 
+#define NODEV 0 // dev of a buffer that caches no block yet
+
 struct buf {
-  int valid; // data holds the block's content (read or written)
-  uint dev;  // device (ROOTDEV) and block number it caches
+  uint dev;
   uint blockno;
-  struct sleeplock lock; // held by the user of the buffer, across disk I/O
-  uint refcnt;           // users plus log pins; 0 means reusable
-  struct buf *prev;      // LRU list, most recently released first
-  struct buf *next;
+  struct sleeplock lock; // "buf": held by the one user of the content
+  int valid;             // data holds the block (read from or written to disk)
+  uint refs;             // holders of a reference, pins of the log included
+  uint recent;           // hit since the clock hand last passed (bcache.c)
+  struct buf *hnext;     // next buffer in the same hash bucket
   uchar data[BSIZE];
 };
 

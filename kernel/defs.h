@@ -6,22 +6,9 @@
 
 struct buf;
 struct context;
-struct file;
-struct inode;
-struct pipe;
 struct proc;
 struct spinlock;
 struct sleeplock;
-struct stat;
-struct superblock;
-
-// bio.c
-void binit(void);
-struct buf *bread(uint dev, uint blockno);
-void brelse(struct buf *b);
-void bwrite(struct buf *b);
-void bpin(struct buf *b);
-void bunpin(struct buf *b);
 
 // console.c
 void consoleinit(void);
@@ -31,46 +18,26 @@ void consputc(int c);
 // exec.c
 int exec(char *path, char **argv);
 
-// file.c
-struct file *filealloc(void);
-void fileclose(struct file *f);
-struct file *filedup(struct file *f);
-void fileinit(void);
-int fileread(struct file *f, uint64 addr, int n);
-int filestat(struct file *f, uint64 addr);
-int filewrite(struct file *f, uint64 addr, int n);
-
-// fs.c
-void fsinit(int dev);
-int dirlink(struct inode *dp, char *name, uint inum);
-struct inode *dirlookup(struct inode *dp, char *name, uint *poff);
-struct inode *ialloc(uint dev, short type);
-struct inode *idup(struct inode *ip);
+// fs/: the file-system layer. These are the functions the rest of the
+// kernel calls (boot, fork, exit, exec); kernel/fs/fsdefs.h declares them
+// too, with everything else the layer has.
+struct file;
+struct inode;
+void binit(void);
 void iinit(void);
-void ilock(struct inode *ip);
-void iput(struct inode *ip);
-void iunlock(struct inode *ip);
-void iunlockput(struct inode *ip);
-void iupdate(struct inode *ip);
-void itrunc(struct inode *ip);
-int namecmp(const char *s, const char *t);
-struct inode *namei(char *path);
-struct inode *nameiparent(char *path, char *name);
-int readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n);
-void stati(struct inode *ip, struct stat *st);
-int writei(struct inode *ip, int user_src, uint64 src, uint off, uint n);
-
-// log.c
-void initlog(int dev, struct superblock *sb);
-void log_write(struct buf *b);
+void fileinit(void);
+void fsinit(int dev);
 void begin_op(void);
 void end_op(void);
-
-// pipe.c
-int pipealloc(struct file **f0, struct file **f1);
-void pipeclose(struct pipe *pi, int writable);
-int piperead(struct pipe *pi, uint64 addr, int n);
-int pipewrite(struct pipe *pi, uint64 addr, int n);
+struct inode *namei(char *path);
+struct inode *idup(struct inode *ip);
+void ilock(struct inode *ip);
+void iunlock(struct inode *ip);
+void iput(struct inode *ip);
+void iunlockput(struct inode *ip);
+int readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n);
+struct file *filedup(struct file *f);
+void fileclose(struct file *f);
 
 // printf.c
 void printf(char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -32,6 +32,7 @@ BENCHMARKS = [
     ("bench_dedup", 3, 900),
     ("bench_swap", 3, 1200),
     ("bench_suite test_sys", 1, 1800),
+    ("bench_fs", 3, 600),
 ]
 
 STATUS = {1: "kernel panic", 2: "timed out", 3: "QEMU exited early"}

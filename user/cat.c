@@ -1,42 +1,50 @@
-// cat: copy each named file, or the standard input if none is named, to
-// the standard output. Exit status 1 if any file could not be read.
+// cat: write each named file in turn, or the standard input when no file
+// is named, to the standard output.
+//
+// A file that cannot be opened or read is reported on the standard error
+// and skipped; the exit status is then 1. A failed write to the standard
+// output is reported the same way.
 #include "kernel/types.h"
 #include "kernel/fcntl.h"
 #include "user/user.h"
 #include "user/checked.h"
 
-static char buf[4096];
+#define CHUNK 4096 // bytes per read: a page, whatever the file's blocks
 
-// Copy fd to stdout; 0, or -1 after reporting an error.
-static int copy(int fd) {
-  int n;
-  while ((n = read(fd, buf, sizeof(buf))) > 0) {
-    if (write(1, buf, n) != n) {
+static char chunk[CHUNK];
+
+// Copy everything from descriptor in to descriptor 1. 0, or 1 after
+// saying why not.
+static int pour(int in, char *name) {
+  for (;;) {
+    int got = read(in, chunk, CHUNK);
+    if (got == 0)
+      return 0;
+    if (got < 0) {
+      fprintf(2, "cat: read error on %s\n", name);
+      return 1;
+    }
+    if (write(1, chunk, got) != got) {
       fprintf(2, "cat: write error\n");
-      return -1;
+      return 1;
     }
   }
-  if (n < 0) {
-    fprintf(2, "cat: read error\n");
-    return -1;
-  }
-  return 0;
 }
 
 int main(int argc, char *argv[]) {
-  if (argc < 2)
-    return copy(0) < 0;
   int status = 0;
-  for (int i = 1; i < argc; i++) {
-    int fd = open(argv[i], O_RDONLY);
-    if (fd < 0) {
-      fprintf(2, "cat: cannot open %s\n", argv[i]);
+
+  if (argc == 1)
+    exit(pour(0, "standard input"));
+  for (char **name = argv + 1; *name; name++) {
+    int in = open(*name, O_RDONLY);
+    if (in < 0) {
+      fprintf(2, "cat: cannot open %s\n", *name);
       status = 1;
-      continue;
+    } else {
+      status |= pour(in, *name);
+      close(in);
     }
-    if (copy(fd) < 0)
-      status = 1;
-    close(fd);
   }
-  return status;
+  exit(status);
 }

@@ -1,7 +1,10 @@
-// ls: describe each named file, or ".", one line per file:
-//   name (padded to DIRSIZ)  type  inode-number  size
-// as xv6's ls does; a directory is described by listing its entries.
-// Exit status 1 if anything could not be examined.
+// ls: one line for each file named on the command line, or for "." when
+// none is; a directory is shown by a line for each of its entries ("."
+// and ".." included, as on xv6). A line reads
+//   name type inode size
+// with the name (the path's last element) padded with blanks to DIRSIZ
+// columns, in xv6's format, which scripts and graders expect.
+// Exit status 1 if some file could not be opened or examined.
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/stat.h"
@@ -10,80 +13,76 @@
 #include "user/user.h"
 #include "user/checked.h"
 
-// The last component of path, padded with blanks to DIRSIZ characters
-// (longer names are returned whole).
-static char *padded_name(char *path) {
-  static char buf[DIRSIZ + 1];
-  char *name = path + strlen(path);
-  while (name > path && name[-1] != '/')
-    name--;
-  uint len = strlen(name);
-  if (len >= DIRSIZ)
-    return name;
-  memmove(buf, name, len);
-  memset(buf + len, ' ', DIRSIZ - len);
-  buf[DIRSIZ] = 0;
-  return buf;
+static int status; // becomes 1 at the first complaint
+
+static void complain(char *what, char *path) {
+  fprintf(2, "ls: %s %s\n", what, path);
+  status = 1;
 }
 
-static void describe(char *path, struct stat *st) {
-  printf("%s %d %d %d\n", padded_name(path), st->type, st->ino, (int)st->size);
+static void show(char *path, struct stat *st) {
+  char column[DIRSIZ + 1];
+  char *base = path;
+
+  for (char *p = path; *p; p++)
+    if (*p == '/')
+      base = p + 1;
+  int len = strlen(base);
+  if (len < DIRSIZ) { // longer names are shown whole
+    memset(column, ' ', DIRSIZ);
+    column[DIRSIZ] = 0;
+    memmove(column, base, len);
+    base = column;
+  }
+  printf("%s %d %d %d\n", base, st->type, st->ino, (int)st->size);
 }
 
-// Describe every entry of the open directory fd, named path; 0 or -1.
-static int list_dir(char *path, int fd) {
-  char buf[MAXPATH];
-  uint len = strlen(path);
-  if (len + 1 + DIRSIZ + 1 > sizeof(buf)) {
-    fprintf(2, "ls: path too long\n");
-    return -1;
-  }
-  strcpy(buf, path);
-  buf[len++] = '/';
-  struct dirent de;
-  int status = 0;
-  while (read(fd, &de, sizeof(de)) == sizeof(de)) {
-    if (de.inum == 0)
-      continue; // a free slot
-    memmove(buf + len, de.name, DIRSIZ);
-    buf[len + DIRSIZ] = 0; // a name of exactly DIRSIZ bytes has no NUL
-    struct stat st;
-    if (stat(buf, &st) < 0) {
-      fprintf(2, "ls: cannot stat %s\n", buf);
-      status = -1;
-      continue;
-    }
-    describe(buf, &st);
-  }
-  return status;
-}
-
-static int ls(char *path) {
-  int fd = open(path, O_RDONLY);
-  if (fd < 0) {
-    fprintf(2, "ls: cannot open %s\n", path);
-    return -1;
-  }
+// Show each entry of the directory dir (open as fd) by its path dir/name.
+static void show_entries(char *dir, int fd) {
+  char path[MAXPATH];
+  int prefix = strlen(dir);
+  struct dirent entry;
   struct stat st;
-  int r = 0;
-  if (fstat(fd, &st) < 0) {
-    fprintf(2, "ls: cannot stat %s\n", path);
-    r = -1;
-  } else if (st.type == T_DIR) {
-    r = list_dir(path, fd);
-  } else {
-    describe(path, &st);
+
+  if (prefix + 1 + DIRSIZ + 1 > sizeof(path)) {
+    complain("path too long:", dir);
+    return;
   }
+  memmove(path, dir, prefix);
+  path[prefix++] = '/';
+  while (read(fd, &entry, sizeof(entry)) == sizeof(entry)) {
+    if (entry.inum == 0)
+      continue; // a free slot
+    memmove(path + prefix, entry.name, DIRSIZ);
+    path[prefix + DIRSIZ] = 0; // a DIRSIZ-long name has no NUL of its own
+    if (stat(path, &st) < 0)
+      complain("cannot stat", path);
+    else
+      show(path, &st);
+  }
+}
+
+static void ls(char *path) {
+  struct stat st;
+  int fd = open(path, O_RDONLY);
+
+  if (fd < 0) {
+    complain("cannot open", path);
+    return;
+  }
+  if (fstat(fd, &st) < 0)
+    complain("cannot stat", path);
+  else if (st.type == T_DIR)
+    show_entries(path, fd);
+  else
+    show(path, &st);
   close(fd);
-  return r;
 }
 
 int main(int argc, char *argv[]) {
-  if (argc < 2)
-    return ls(".") < 0;
-  int status = 0;
+  if (argc == 1)
+    ls(".");
   for (int i = 1; i < argc; i++)
-    if (ls(argv[i]) < 0)
-      status = 1;
-  return status;
+    ls(argv[i]);
+  exit(status);
 }

@@ -1,8 +1,8 @@
-// Host tests of the storage stack: kernel/sleeplock.c, bio.c, log.c, fs.c,
-// file.c, pipe.c and sysfile.c, run on a memory disk holding an image
-// made by mkfs/mkfs. Threads stand in for processes and call the sys_*
-// functions directly; "user memory" is host memory, and addresses below
-// 4096 are bad user addresses.
+// Host tests of the storage stack: kernel/sleeplock.c and every file of
+// kernel/fs/, run on a memory disk holding an image made by mkfs/mkfs.
+// Threads stand in for processes and call the sys_* functions directly;
+// "user memory" is host memory, and addresses below 4096 are bad user
+// addresses.
 //
 // Each case runs in a forked child that boots from the fresh image, so the
 // cases are independent; after a case the child saves its disk and
@@ -12,7 +12,7 @@
 //
 // The kernel files are compiled into this translation unit, with the names
 // the C library also defines (memmove, printf, sleep, ...) renamed, so that
-// the test itself can use the C library.
+// the test itself can use the C library; so the sources line names none.
 // sources:
 #include <pthread.h>
 #include <sched.h>
@@ -47,13 +47,18 @@
 #include "kernel/file.h"
 #include "kernel/buf.h"
 #include "kernel/defs.h"
+#include "kernel/fs/fsdefs.h"
 #include "kernel/sleeplock.c"
-#include "kernel/bio.c"
-#include "kernel/log.c"
-#include "kernel/fs.c"
-#include "kernel/file.c"
-#include "kernel/pipe.c"
-#include "kernel/sysfile.c"
+#include "kernel/fs/bcache.c"
+#include "kernel/fs/log.c"
+#include "kernel/fs/super.c"
+#include "kernel/fs/inode.c"
+#include "kernel/fs/bmap.c"
+#include "kernel/fs/dir.c"
+#include "kernel/fs/path.c"
+#include "kernel/fs/file.c"
+#include "kernel/fs/pipe.c"
+#include "kernel/fs/sysfile.c"
 #undef memmove
 #undef memset
 #undef memcmp
@@ -85,7 +90,7 @@ static const char *wpath(const char *name) {
 
 static uchar *disk;     // the memory disk
 static uchar *snapshot; // its state after write number crash_at
-static long crash_at = -1, nwrites;
+static long crash_at = -1, nwrites, nreads;
 static int disk_delay_us; // time a disk access takes, with the buffer locked
 static pthread_mutex_t disk_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t sleep_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -201,21 +206,33 @@ int argstr(int n, char *buf, int max) {
 void *kalloc(void) { return malloc(PGSIZE); }
 void krelease(void *p) { free(p); }
 
-void virtio_disk_rw(struct buf *b, int write) {
-  if (b->blockno >= FSSIZE)
-    panic("virtio_disk_rw: block out of range");
+// One block between the memory disk and data; every write counts towards
+// the crash point.
+static void disk_access(uint blockno, uchar *data, int write) {
+  if (blockno >= FSSIZE)
+    panic("disk: block out of range");
   pthread_mutex_lock(&disk_lock);
   if (write) {
-    memcpy(disk + (uint64)b->blockno * BSIZE, b->data, BSIZE);
+    memcpy(disk + (uint64)blockno * BSIZE, data, BSIZE);
     if (++nwrites == crash_at)
       memcpy(snapshot, disk, IMG_BYTES);
   } else {
-    memcpy(b->data, disk + (uint64)b->blockno * BSIZE, BSIZE);
+    memcpy(data, disk + (uint64)blockno * BSIZE, BSIZE);
+    nreads++;
   }
   pthread_mutex_unlock(&disk_lock);
   if (disk_delay_us)
     usleep(disk_delay_us);
   sched_yield(); // let other "processes" run while this one waits for I/O
+}
+
+void virtio_disk_rw(struct buf *b, int write) { disk_access(b->blockno, b->data, write); }
+
+int virtio_disk_io(int d, uint64 sector, void *kva, uint nbytes, int write) {
+  if (d != 0 || nbytes != BSIZE || sector % (BSIZE / 512) != 0)
+    panic("virtio_disk_io: not one block of the file-system disk");
+  disk_access(sector / (BSIZE / 512), kva, write);
+  return 0;
 }
 
 // ---------------------------------------------------------------- helpers
@@ -303,8 +320,8 @@ static void boot(const char *img) {
 
 static int free_blocks(void) {
   int n = 0;
-  for (uint b = 0; b < sb.size; b++)
-    n += !(disk[(sb.bmapstart + b / BPB) * BSIZE + (b % BPB) / 8] >> (b % 8) & 1);
+  for (uint b = 0; b < superblock.size; b++)
+    n += !(disk[(superblock.bmapstart + b / BPB) * BSIZE + (b % BPB) / 8] >> (b % 8) & 1);
   return n;
 }
 
@@ -794,6 +811,161 @@ static void t_pipekill(void) {
   u_close(pfds[1]);
 }
 
+// ---------------------------------------------------------------- buffer cache, paths
+
+// With the cache quiet: each cached block is in exactly one buffer, on the
+// chain of its bucket, and every buffer in use is on a chain.
+static void check_bcache(void) {
+  int chained = 0, named = 0;
+  for (int h = 0; h < NBUCKET; h++) {
+    for (struct buf *b = bcache.bucket[h].chain; b; b = b->hnext, chained++) {
+      CHECK(b->dev != NODEV && bucket_of(b->dev, b->blockno) == &bcache.bucket[h]);
+      CHECK(b->refs == 0 && !holdingsleep(&b->lock));
+      for (struct buf *o = b->hnext; o; o = o->hnext)
+        CHECK(o->dev != b->dev || o->blockno != b->blockno);
+    }
+  }
+  for (int i = 0; i < NBUF; i++)
+    named += bcache.buf[i].dev != NODEV;
+  CHECK(chained == named);
+}
+
+// Blocks 0 .. 3 * NBUF - 1, read by many threads, one or two at a time:
+// every bread returns the block asked for with its disk content, while
+// buffers are renamed under the readers' feet.
+#define NREADERS 16
+static void *w_cachereader(long id) {
+  uint seed = id * 7919 + 1;
+  for (int i = 0; i < 1500; i++) {
+    seed = seed * 1103515245 + 12345;
+    uint a = (seed >> 8) % (3 * NBUF), c = (a + 1 + (seed >> 20) % 5) % (3 * NBUF);
+    struct buf *x = bread(ROOTDEV, a), *y = i % 3 ? bread(ROOTDEV, c) : 0;
+    CHECK(x->blockno == a && memcmp(x->data, disk + (uint64)a * BSIZE, BSIZE) == 0);
+    CHECK(!y || (y->blockno == c && memcmp(y->data, disk + (uint64)c * BSIZE, BSIZE) == 0));
+    if (y)
+      brelse(y);
+    brelse(x);
+  }
+  return 0;
+}
+
+static volatile int hit_done, miss_done;
+static void *w_hit(long id) {
+  brelse(bread(ROOTDEV, 1));
+  hit_done = 1;
+  return 0;
+}
+static void *w_miss(long id) {
+  brelse(bread(ROOTDEV, FSSIZE - 1));
+  miss_done = 1;
+  return 0;
+}
+static void *run_one(void *fn) {
+  struct proc *p = proc_start();
+  ((void *(*)(long))fn)(0);
+  proc_end(p);
+  return 0;
+}
+
+// The design's promise: a hit needs no cache-wide lock, a miss does; a
+// block released again is spared by the clock hand once.
+static void t_bcache(void) {
+  pthread_t t;
+
+  check_bcache();
+  run_threads(w_cachereader, NREADERS);
+  check_bcache();
+
+  brelse(bread(ROOTDEV, 1)); // cached
+  acquire(&bcache.evict);
+  pthread_create(&t, 0, run_one, w_hit);
+  for (int i = 0; i < 2000 && !hit_done; i++)
+    usleep(1000);
+  CHECK(hit_done); // the hit went through while evict was held
+  pthread_join(t, 0);
+  pthread_create(&t, 0, run_one, w_miss);
+  usleep(100 * 1000);
+  CHECK(!miss_done); // the miss waits for evict
+  release(&bcache.evict);
+  pthread_join(t, 0);
+  CHECK(miss_done);
+
+  // Fill the cache with NBUF blocks read once (twice over: the first turn
+  // of the hand clears every second chance), then read one of them again:
+  // the next NBUF - 1 misses must take every other buffer first.
+  for (uint b = 100; b < 100 + 2 * NBUF; b++)
+    brelse(bread(ROOTDEV, b));
+  uint again = 100 + NBUF + NBUF / 2;
+  long before = nreads;
+  brelse(bread(ROOTDEV, again));
+  CHECK(nreads == before); // a hit
+  for (uint b = 200; b < 200 + NBUF - 1; b++)
+    brelse(bread(ROOTDEV, b));
+  CHECK(nreads == before + NBUF - 1);
+  brelse(bread(ROOTDEV, again));
+  CHECK(nreads == before + NBUF - 1); // spared: no disk read
+  check_bcache();
+}
+
+// path_locate: the directory holding the last element comes back locked
+// and referenced, with the name cut to DIRSIZ and the entry, if any.
+static void t_pathloc(void) {
+  struct pathloc loc;
+  struct inode *cwd = myproc()->cwd;
+
+  CHECK(u_mkdir("pd") == 0 && u_mkdir("pd/e") == 0);
+  u_close(u_open("pd/file", O_CREATE | O_RDWR));
+  begin_op();
+  CHECK(path_locate("/", &loc) < 0 && path_locate("", &loc) < 0 && path_locate("///", &loc) < 0);
+  CHECK(path_locate("nothere/x", &loc) < 0 && path_locate("pd/file/x", &loc) < 0);
+  CHECK(path_locate("newname", &loc) == 0 && loc.dir == cwd && loc.inum == 0);
+  CHECK(holdingsleep(&loc.dir->lock) && strncmp(loc.name, "newname", DIRSIZ) == 0);
+  path_release(&loc);
+  CHECK(!holdingsleep(&cwd->lock));
+  CHECK(path_locate("pd//e/", &loc) == 0 && strncmp(loc.name, "e", DIRSIZ) == 0 && loc.inum != 0);
+  struct inode *pd = loc.dir;
+  uint e = loc.inum;
+  CHECK(pd != cwd && pd->di.type == T_DIR);
+  path_release(&loc);
+  CHECK(path_locate("/pd/e/..", &loc) == 0 && loc.inum == pd->inum);
+  CHECK(strncmp(loc.name, "..", DIRSIZ) == 0);
+  path_release(&loc);
+  CHECK(path_locate("pd/e/.", &loc) == 0 && loc.inum == e && loc.dir->inum == e);
+  path_release(&loc);
+  CHECK(path_locate("pd/abcdefghijklmnopq", &loc) == 0); // cut to DIRSIZ, no NUL
+  CHECK(memcmp(loc.name, "abcdefghijklmn", DIRSIZ) == 0 && loc.inum == 0);
+  path_release(&loc);
+  end_op();
+  CHECK(u_unlink("pd/file") == 0 && u_unlink("pd/e") == 0 && u_unlink("pd") == 0);
+}
+
+// A directory of several blocks: lookups find entries in every block, and
+// a free slot is reused before the directory grows.
+static void t_dirblocks(void) {
+  char name[16];
+  struct stat st;
+  int fd, n = 150; // 152 entries: three blocks
+
+  CHECK(u_mkdir("big") == 0 && u_chdir("big") == 0);
+  for (int i = 0; i < n; i++) {
+    snprintf(name, sizeof(name), "f%d", i);
+    CHECK((fd = u_open(name, O_CREATE | O_RDWR)) >= 0 && u_close(fd) == 0);
+  }
+  CHECK((fd = u_open(".", O_RDONLY)) >= 0 && u_fstat(fd, &st) == 0);
+  CHECK(st.size == (n + 2) * sizeof(struct dirent));
+  CHECK(u_unlink("f70") == 0 && u_open("f70", O_RDONLY) < 0);
+  CHECK(u_open("f149", O_RDONLY) >= 0 && u_open("f0", O_RDONLY) >= 0);
+  CHECK(u_close(u_open("g", O_CREATE | O_RDWR)) == 0); // takes f70's slot
+  CHECK(u_fstat(fd, &st) == 0 && st.size == (n + 2) * sizeof(struct dirent));
+  for (int i = 0; i < NOFILE; i++)
+    u_close(i);
+  for (int i = 0; i < n; i++) {
+    snprintf(name, sizeof(name), "f%d", i);
+    CHECK(u_unlink(name) == (i == 70 ? -1 : 0));
+  }
+  CHECK(u_unlink("g") == 0 && u_chdir("..") == 0 && u_unlink("big") == 0);
+}
+
 // ---------------------------------------------------------------- crashes
 
 // A sequence of system calls whose every prefix leaves a state that
@@ -907,6 +1079,7 @@ static struct {
     {t_links, "links"},     {t_devices, "devices"}, {t_fds, "fds"},
     {t_bigfile, "bigfile"}, {t_exhaust, "exhaust"}, {t_concurrent, "concurrent"},
     {t_bufwait, "bufwait"}, {t_pipes, "pipes"},     {t_pipekill, "pipekill"},
+    {t_bcache, "bcache"},   {t_pathloc, "pathloc"}, {t_dirblocks, "dirblocks"},
 };
 
 // Run one case in a child booted from img; then fsck what it left.

@@ -21,6 +21,11 @@
 // lh are pinned in the buffer cache; begin_op admits an operation only if
 // every admitted operation can still log MAXOPBLOCKS blocks; no operation
 // is admitted while a commit runs.
+//
+// Lock: "log", a spinlock taken alone (fsdefs.h), protects outstanding,
+// committing, waiting and lh. The commit runs without it: committing = 1
+// keeps every other operation out meanwhile, and it holds one buffer
+// sleep lock at a time (recovery: a slot's, then its home block's).
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/riscv.h"
@@ -29,6 +34,7 @@
 #include "kernel/fs.h"
 #include "kernel/buf.h"
 #include "kernel/defs.h"
+#include "kernel/fs/fsdefs.h"
 
 // The log header, in memory and in the first log block (little-endian).
 struct logheader {
@@ -37,12 +43,14 @@ struct logheader {
 };
 
 static struct {
-  struct spinlock lock; // protects outstanding, committing and lh
+  struct spinlock lock; // "log"
   int dev;
   int start;       // block number of the header; the log follows it
   int capacity;    // blocks a transaction may hold: min(LOGBLOCKS, nlog - 1)
   int outstanding; // operations between begin_op and end_op
   int committing;  // a commit is writing the log; begin_op waits
+  int waiting;     // processes sleeping in begin_op: wakeup scans every
+                   // process, so it is skipped when there are none
   struct logheader lh;
 } wal;
 
@@ -84,20 +92,36 @@ static void head_write(void) {
   brelse(b);
 }
 
-// Copy each logged block between its log slot and its home location:
-// into the log (commit step 1) or home (step 3, and recovery). Step 3
-// also drops the pin log_write took; recovery never pinned anything.
-enum { TO_LOG, TO_HOME, TO_HOME_UNPIN };
+// Commit step 1: write each logged block, from its pinned buffer, into
+// its log slot. Slots go to the disk directly (bwrite_at), not through
+// the cache: only a recovery reads them back, and caching them would
+// push as many useful blocks out of the cache at every commit.
+static void write_slots(void) {
+  for (int i = 0; i < wal.lh.n; i++) {
+    struct buf *home = bread(wal.dev, wal.lh.block[i]);
+    bwrite_at(home, wal.start + 1 + i);
+    brelse(home);
+  }
+}
 
-static void log_copy(int dir) {
+// Step 3: write each logged block home, from the same buffer, and unpin it.
+static void install(void) {
+  for (int i = 0; i < wal.lh.n; i++) {
+    struct buf *home = bread(wal.dev, wal.lh.block[i]);
+    bwrite(home);
+    bunpin(home);
+    brelse(home);
+  }
+}
+
+// Recovery: copy each slot of a committed log home (at boot, so nothing
+// is pinned). Holds a slot's buffer, then its home block's.
+static void replay(void) {
   for (int i = 0; i < wal.lh.n; i++) {
     struct buf *slot = bread(wal.dev, wal.start + 1 + i);
     struct buf *home = bread(wal.dev, wal.lh.block[i]);
-    struct buf *to = dir == TO_LOG ? slot : home;
-    memmove(to->data, (dir == TO_LOG ? home : slot)->data, BSIZE);
-    bwrite(to);
-    if (dir == TO_HOME_UNPIN)
-      bunpin(home);
+    memmove(home->data, slot->data, BSIZE);
+    bwrite(home);
     brelse(home);
     brelse(slot);
   }
@@ -105,7 +129,7 @@ static void log_copy(int dir) {
 
 static void log_recover(void) {
   head_read();
-  log_copy(TO_HOME);
+  replay();
   wal.lh.n = 0;
   head_write();
 }
@@ -115,9 +139,9 @@ static void log_recover(void) {
 static void log_commit(void) {
   if (wal.lh.n == 0)
     return;
-  log_copy(TO_LOG);
+  write_slots();
   head_write();
-  log_copy(TO_HOME_UNPIN);
+  install();
   wal.lh.n = 0;
   head_write();
 }
@@ -126,32 +150,34 @@ static void log_commit(void) {
 // log (each may log MAXOPBLOCKS blocks), then join the current group.
 void begin_op(void) {
   acquire(&wal.lock);
-  while (wal.committing || wal.lh.n + (wal.outstanding + 1) * MAXOPBLOCKS > wal.capacity)
+  while (wal.committing || wal.lh.n + (wal.outstanding + 1) * MAXOPBLOCKS > wal.capacity) {
+    wal.waiting++;
     sleep(&wal, &wal.lock);
+    wal.waiting--;
+  }
   wal.outstanding++;
   release(&wal.lock);
 }
 
 void end_op(void) {
-  int commit_now = 0;
-
   acquire(&wal.lock);
   if (wal.outstanding < 1 || wal.committing)
     panic("end_op: not in an operation");
   wal.outstanding--;
-  if (wal.outstanding == 0) {
-    commit_now = 1;
-    wal.committing = 1;
-  } else {
+  // The last operation of a group commits it, unless nobody wrote: calls
+  // that only read (close, exec, chdir) then leave the log alone.
+  int commit_now = wal.outstanding == 0 && wal.lh.n > 0;
+  wal.committing = commit_now;
+  if (!commit_now && wal.waiting)
     wakeup(&wal); // our unused reservation may admit a waiting begin_op
-  }
   release(&wal.lock);
 
   if (commit_now) {
     log_commit(); // sleeps in disk I/O, so no spinlock is held
     acquire(&wal.lock);
     wal.committing = 0;
-    wakeup(&wal);
+    if (wal.waiting)
+      wakeup(&wal);
     release(&wal.lock);
   }
 }

@@ -4,6 +4,9 @@
 #   make test      host unit tests, then the in-guest suites
 #   make bench     in-guest benchmarks
 #   make format    clang-format every C file
+# LOCKCHECK=1 (e.g. LOCKCHECK=1 make qemu) boots the lock-order checking
+# kernel, kernel/kernel-lc, built from the same sources with -DLOCKCHECK
+# into kernel/lc/ (make test builds and runs both kernels).
 
 K = kernel
 U = user
@@ -37,6 +40,26 @@ $K/kernel: $(KOBJS) $K/kernel.ld
 $K/%.o: $K/%.S
 	$(CC) $(ASFLAGS) -c -o $@ $<
 
+# The lock-order checking kernel (kernel/lockcheck.c): its own objects.
+LCOBJS = $(patsubst $K/%,$K/lc/%,$(KOBJS))
+
+$K/kernel-lc: $(LCOBJS) $K/kernel.ld
+	$(LD) $(LDFLAGS) -T $K/kernel.ld -o $@ $(LCOBJS)
+
+$K/lc/%.o: $K/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DLOCKCHECK -c -o $@ $<
+
+$K/lc/%.o: $K/%.S
+	@mkdir -p $(@D)
+	$(CC) $(ASFLAGS) -DLOCKCHECK -c -o $@ $<
+
+ifeq ($(LOCKCHECK),1)
+KERNEL = $K/kernel-lc
+else
+KERNEL = $K/kernel
+endif
+
 # ---------------------------------------------------------------- user
 # Every user/NAME.c that defines main becomes /NAME in the image; the other
 # user/*.c files (and usys.S) form the user library linked into each program.
@@ -69,12 +92,12 @@ fs.img: mkfs/mkfs README.md $(UPROGS)
 swap.img:
 	truncate -s 256M swap.img
 
--include $K/*.d $K/vm/*.d $U/*.d
+-include $K/*.d $K/vm/*.d $U/*.d $(LCOBJS:.o=.d)
 
 .PRECIOUS: $U/%.o
 
 # ---------------------------------------------------------------- running
-QEMUOPTS = -machine virt -bios default -kernel $K/kernel -m 128M -smp $(CPUS) -nographic
+QEMUOPTS = -machine virt -bios default -kernel $(KERNEL) -m 128M -smp $(CPUS) -nographic
 QEMUOPTS += -global virtio-mmio.force-legacy=false
 QEMUOPTS += -drive file=fs.img,if=none,format=raw,id=x0
 QEMUOPTS += -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
@@ -83,7 +106,7 @@ QEMUOPTS += -device virtio-blk-device,drive=x1,bus=virtio-mmio-bus.1
 
 GDBPORT = $(shell expr `id -u` % 5000 + 25000)
 
-all: $K/kernel fs.img swap.img
+all: $(KERNEL) fs.img swap.img
 
 deps:
 	@tools/install-deps
@@ -102,7 +125,7 @@ qemu-gdb: deps .gdbinit
 	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
 
 test: deps
-	$(MAKE) all
+	$(MAKE) all $K/kernel-lc
 	python3 tools/test.py
 
 bench: deps
@@ -113,7 +136,8 @@ format:
 	clang-format -i $(wildcard $K/*.[ch] $K/vm/*.[ch] $U/*.[ch] mkfs/*.c tests/host/*.[ch])
 
 clean:
-	rm -f $K/*.o $K/*.d $K/vm/*.o $K/vm/*.d $K/kernel $K/kernel.asm
+	rm -f $K/*.o $K/*.d $K/vm/*.o $K/vm/*.d $K/kernel $K/kernel.asm $K/kernel-lc
+	rm -rf $K/lc
 	rm -f $U/*.o $U/*.d $U/_* mkfs/mkfs fs.img swap.img .gdbinit
 	rm -rf $U/stripped tests/host/build
 

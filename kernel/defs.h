@@ -112,6 +112,7 @@ void pop_off(void);
 
 // sleeplock.c
 void acquiresleep(struct sleeplock *lk);
+int tryacquiresleep(struct sleeplock *lk);
 void releasesleep(struct sleeplock *lk);
 int holdingsleep(struct sleeplock *lk);
 void initsleeplock(struct sleeplock *lk, char *name);

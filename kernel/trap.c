@@ -13,6 +13,7 @@
 #include "sbi.h"
 #include "defs.h"
 #include "vm/vm.h"
+#include "lockcheck.h"
 
 // One timer interrupt per TICK_INTERVAL units of the time CSR (10 MHz on
 // QEMU virt): ten ticks a second, as on xv6, since programs sleep in ticks.
@@ -187,7 +188,9 @@ void kerneltrap(void) {
   if (intr_get())
     panic("kerneltrap: interrupts enabled");
 
+  LOCKCHECK_DO(lockcheck_irq(1)); // a handler holds none of the interrupted sleep locks
   int which = devintr(scause);
+  LOCKCHECK_DO(lockcheck_irq(-1));
   if (which == 0) {
     printf("scause %p (%s) sepc %p stval %p hart %d\n", (void *)scause, cause_name(scause),
            (void *)sepc, (void *)r_stval(), cpuid());

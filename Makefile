@@ -2,6 +2,7 @@
 #   make qemu      build everything and boot to the shell (CPUS=n harts, default 3)
 #   make qemu-gdb  same, waiting for gdb on the port printed
 #   make test      host unit tests, then the in-guest suites
+#   make soak      the fuzzer and the soak, 10 minutes each, new seeds
 #   make bench     in-guest benchmarks
 #   make format    clang-format every C file
 # LOCKCHECK=1 (e.g. LOCKCHECK=1 make qemu) boots the lock-order checking
@@ -128,6 +129,10 @@ test: deps
 	$(MAKE) all $K/kernel-lc
 	python3 tools/test.py
 
+soak: deps
+	$(MAKE) all $K/kernel-lc
+	python3 tools/test.py --soak
+
 bench: deps
 	$(MAKE) all
 	python3 tools/bench.py
@@ -141,4 +146,4 @@ clean:
 	rm -f $U/*.o $U/*.d $U/_* mkfs/mkfs fs.img swap.img .gdbinit
 	rm -rf $U/stripped tests/host/build
 
-.PHONY: all deps qemu qemu-gdb test bench format clean
+.PHONY: all deps qemu qemu-gdb test soak bench format clean

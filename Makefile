@@ -126,11 +126,11 @@ qemu-gdb: deps .gdbinit
 	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
 
 test: deps
-	$(MAKE) all $K/kernel-lc
+	$(MAKE) all $K/kernel $K/kernel-lc
 	python3 tools/test.py
 
 soak: deps
-	$(MAKE) all $K/kernel-lc
+	$(MAKE) all $K/kernel $K/kernel-lc
 	python3 tools/test.py --soak
 
 bench: deps

@@ -2,7 +2,7 @@
 // system call, an address space) during which the holder may sleep. A
 // waiter sleeps instead of spinning, so a sleep lock may only be taken by
 // a process, never by an interrupt handler or while holding a spinlock.
-// Waiters get the lock in the order they asked for it (sleeplock.c).
+// A waiter cannot starve: see sleeplock.c.
 //
 // Include kernel/spinlock.h first (user programs such as xv6's init.c include
 // this header through kernel/file.h in that order).
@@ -11,9 +11,10 @@
 
 struct sleeplock {
   struct spinlock guard; // protects the fields below
-  uint next;             // ticket the next acquirer draws
-  uint serving;          // ticket that holds the lock; free when == next
-  int pid;               // the holder once it runs, for holdingsleep()
+  uint locked;           // held, or handed over to pid
+  uint waiters;          // processes sleeping in acquiresleep()
+  int pid;               // the holder (or the waiter it is handed to)
+  int handoff;           // a waiter overtaken once: the next release is its
   char *name;            // for panics, and the lock's class for lockcheck.c
 #ifdef LOCKCHECK
   int class; // lockcheck_class(name)

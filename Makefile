@@ -2,8 +2,12 @@
 #   make qemu      build everything and boot to the shell (CPUS=n harts, default 3)
 #   make qemu-gdb  same, waiting for gdb on the port printed
 #   make test      host unit tests, then the in-guest suites
+#   make soak      the fuzzer and the soak, 10 minutes each, new seeds
 #   make bench     in-guest benchmarks
 #   make format    clang-format every C file
+# LOCKCHECK=1 (e.g. LOCKCHECK=1 make qemu) boots the lock-order checking
+# kernel, kernel/kernel-lc, built from the same sources with -DLOCKCHECK
+# into kernel/lc/ (make test builds and runs both kernels).
 
 K = kernel
 U = user
@@ -56,6 +60,26 @@ $K/%.o: $K/%.c
 $K/%.o: $K/%.S
 	$(CC) $(ASFLAGS) -c -o $@ $<
 
+# The lock-order checking kernel (kernel/lockcheck.c): its own objects.
+LCOBJS = $(patsubst $K/%,$K/lc/%,$(KOBJS))
+
+$K/kernel-lc: $(LCOBJS) $K/kernel.ld
+	$(LD) $(LDFLAGS) -T $K/kernel.ld -o $@ $(LCOBJS)
+
+$K/lc/%.o: $K/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DLOCKCHECK -c -o $@ $<
+
+$K/lc/%.o: $K/%.S
+	@mkdir -p $(@D)
+	$(CC) $(ASFLAGS) -DLOCKCHECK -c -o $@ $<
+
+ifeq ($(LOCKCHECK),1)
+KERNEL = $K/kernel-lc
+else
+KERNEL = $K/kernel
+endif
+
 # ---------------------------------------------------------------- user
 # Every user/NAME.c that defines main becomes /NAME in the image; the other
 # user/*.c files (and usys.S) form the user library linked into each program.
@@ -99,12 +123,12 @@ SWAPMB ?= 256
 swap.img:
 	truncate -s $(SWAPMB)M swap.img
 
--include $K/*.d $K/fs/*.d $K/vm/*.d $U/*.d
+-include $K/*.d $K/fs/*.d $K/vm/*.d $U/*.d $(LCOBJS:.o=.d)
 
 .PRECIOUS: $U/%.o
 
 # ---------------------------------------------------------------- running
-QEMUOPTS = -machine virt -bios default -kernel $K/kernel -m 128M -smp $(CPUS) -nographic
+QEMUOPTS = -machine virt -bios default -kernel $(KERNEL) -m 128M -smp $(CPUS) -nographic
 QEMUOPTS += -global virtio-mmio.force-legacy=false
 QEMUOPTS += -drive file=fs.img,if=none,format=raw,id=x0
 QEMUOPTS += -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
@@ -113,7 +137,7 @@ QEMUOPTS += -device virtio-blk-device,drive=x1,bus=virtio-mmio-bus.1
 
 GDBPORT = $(shell expr `id -u` % 5000 + 25000)
 
-all: $K/kernel fs.img swap.img
+all: $(KERNEL) fs.img swap.img
 
 deps:
 	@tools/install-deps
@@ -133,8 +157,12 @@ qemu-gdb: deps .gdbinit
 	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
 
 test: deps
-	$(MAKE) all
+	$(MAKE) all $K/kernel $K/kernel-lc
 	python3 tools/test.py
+
+soak: deps
+	$(MAKE) all $K/kernel $K/kernel-lc
+	python3 tools/test.py --soak
 
 # The benchmarks also draw their results into docs/*.png (tools/plot.py),
 # which needs matplotlib: installed here only, never for `make test`.
@@ -148,8 +176,9 @@ format:
 	clang-format -i $(filter-out $U/compat_%.c,$(wildcard $K/*.[ch] $K/fs/*.[ch] $K/vm/*.[ch] $U/*.[ch] mkfs/*.c tests/host/*.[ch]))
 
 clean:
-	rm -f $K/*.o $K/*.d $K/fs/*.o $K/fs/*.d $K/vm/*.o $K/vm/*.d $K/kernel $K/kernel.asm
+	rm -f $K/*.o $K/*.d $K/fs/*.o $K/fs/*.d $K/vm/*.o $K/vm/*.d $K/kernel $K/kernel.asm $K/kernel-lc
+	rm -rf $K/lc
 	rm -f $U/*.o $U/*.d $U/_* mkfs/mkfs fs.img swap.img .gdbinit
 	rm -rf $U/stripped tests/host/build
 
-.PHONY: all deps qemu qemu-gdb test bench format clean
+.PHONY: all deps qemu qemu-gdb test soak bench format clean

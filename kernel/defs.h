@@ -23,6 +23,7 @@ int exec(char *path, char **argv);
 // too, with everything else the layer has.
 struct file;
 struct inode;
+struct stat;
 void binit(void);
 void iinit(void);
 void fileinit(void);
@@ -36,6 +37,7 @@ void iunlock(struct inode *ip);
 void iput(struct inode *ip);
 void iunlockput(struct inode *ip);
 int readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n);
+void stati(struct inode *ip, struct stat *st);
 struct file *filedup(struct file *f);
 void fileclose(struct file *f);
 
@@ -79,6 +81,7 @@ void pop_off(void);
 
 // sleeplock.c
 void acquiresleep(struct sleeplock *lk);
+int tryacquiresleep(struct sleeplock *lk);
 void releasesleep(struct sleeplock *lk);
 int holdingsleep(struct sleeplock *lk);
 int tryacquiresleep(struct sleeplock *lk);

@@ -4,6 +4,13 @@
 
 #define ELF_MAGIC 0x464C457FU // "\x7FELF", read as a little-endian word
 
+// ident[0] (EI_CLASS), ident[1] (EI_DATA), type and machine of the
+// programs exec() runs: 64-bit little-endian RISC-V executables.
+#define ELF_CLASS64 2
+#define ELF_DATA_LSB 1
+#define ELF_TYPE_EXEC 2
+#define ELF_MACHINE_RISCV 243
+
 struct elfhdr {
   uint magic;
   uchar ident[12];

@@ -5,8 +5,11 @@
 
 struct spinlock {
   uint locked;     // 0 free, 1 held (changed only by amoswap)
-  char *name;      // for panics
+  char *name;      // for panics, and the lock's class for lockcheck.c
   struct cpu *cpu; // holder, for holding() and deadlock reports
+#ifdef LOCKCHECK
+  int class; // lockcheck_class(name)
+#endif
 };
 
 #endif

@@ -13,6 +13,7 @@
 #include "sbi.h"
 #include "defs.h"
 #include "vm/vm.h"
+#include "lockcheck.h"
 
 // One timer interrupt per TICK_INTERVAL units of the time CSR (10 MHz on
 // QEMU virt): ten ticks a second, as on xv6, since programs sleep in ticks.
@@ -96,11 +97,33 @@ static int devintr(uint64 scause) {
   return 0;
 }
 
-// Kill the current process for an exception it caused.
-static void kill_for_fault(struct proc *p, uint64 scause) {
+// Kill the current process for an exception it caused at va.
+static void kill_for_fault(struct proc *p, uint64 scause, uint64 va) {
   printf("pid %d (%s): %s at va %p, pc %p: killed\n", p->pid, p->name, cause_name(scause),
-         (void *)r_stval(), (void *)r_sepc());
+         (void *)va, (void *)p->tf.epc);
   setkilled(p);
+}
+
+// A page fault from user mode. It is handled with interrupts on, as a
+// system call is: it may copy a leaf table and a page, and sleep on the
+// address space's lock (behind a dedup scan, say), and ticks must not wait
+// meanwhile. Nothing in the fault path needs interrupts off: vmfault holds
+// p->vmlock, a sleep lock; a move to another hart is harmless, because
+// every hart flushes its TLB when it switches to a process
+// (kvm_switch_user), and a flush recorded with tlb_flush_before_user on
+// the old hart is then done by the new one's switch. scause and stval are
+// read before: an interrupt taken meanwhile overwrites them.
+static void user_page_fault(struct proc *p, uint64 scause) {
+  uint64 va = r_stval();
+  int access = scause == EXC_STORE_PAGE ? VM_WRITE : scause == EXC_LOAD_PAGE ? VM_READ : VM_EXEC;
+  intr_on();
+  int r = vmfault(p, va, access);
+  if (r == VM_NOMEM) {
+    printf("pid %d (%s): out of memory at va %p: killed\n", p->pid, p->name, (void *)va);
+    setkilled(p);
+  } else if (r != VM_OK) {
+    kill_for_fault(p, scause, va);
+  }
 }
 
 // A trap from user mode; uservec has saved the registers in p->tf.
@@ -122,16 +145,9 @@ void usertrap(void) {
   } else if ((which = devintr(scause)) != 0) {
     // handled
   } else if (scause == EXC_INST_PAGE || scause == EXC_LOAD_PAGE || scause == EXC_STORE_PAGE) {
-    int access = scause == EXC_STORE_PAGE ? VM_WRITE : scause == EXC_LOAD_PAGE ? VM_READ : VM_EXEC;
-    int r = vmfault(p, r_stval(), access);
-    if (r == VM_NOMEM) {
-      printf("pid %d (%s): out of memory at va %p: killed\n", p->pid, p->name, (void *)r_stval());
-      setkilled(p);
-    } else if (r != VM_OK) {
-      kill_for_fault(p, scause);
-    }
+    user_page_fault(p, scause);
   } else {
-    kill_for_fault(p, scause);
+    kill_for_fault(p, scause, r_stval());
   }
 
   if (killed(p))
@@ -172,7 +188,9 @@ void kerneltrap(void) {
   if (intr_get())
     panic("kerneltrap: interrupts enabled");
 
+  LOCKCHECK_DO(lockcheck_irq(1)); // a handler holds none of the interrupted sleep locks
   int which = devintr(scause);
+  LOCKCHECK_DO(lockcheck_irq(-1));
   if (which == 0) {
     printf("scause %p (%s) sepc %p stval %p hart %d\n", (void *)scause, cause_name(scause),
            (void *)sepc, (void *)r_stval(), cpuid());

@@ -4,8 +4,8 @@ the in-guest suites, each result echoed as a PASS/FAIL line as it happens,
 and at the end exactly one closing line `N passed, N failed`. The exit
 status is non-zero on any failure, kernel panic or time-out.
 
-    tools/test.py [--host-only | --guest-only] [--list]
-                  [--kernel K] [--fs IMG] [FILTER ...]
+    tools/test.py [--host-only | --guest-only | --soak] [--list] [--seed N]
+                  [--kernel K] [--lc-kernel K] [--fs IMG] [FILTER ...]
 
 FILTERs keep only the host tests and guest suites whose label contains one
 of them (e.g. `tools/test.py test_sys@1`).
@@ -28,6 +28,12 @@ of them (e.g. `tools/test.py test_sys@1`).
    After a run that powered off cleanly, tools/fsck.py checks the file
    system the suite left behind: `PASS <label>/fsck` or
    `FAIL <label>/fsck: why`.
+
+A suite marked "lc" boots the lock-order checking kernel (kernel/kernel-lc,
+`--lc-kernel`) instead. In a command, {seed} stands for the seed of the run
+(`--seed`, default 1): the fuzzer and the soak print it and replay with it.
+`--soak` (`make soak`) runs SOAK_SUITES instead of everything else, each
+with a new random seed.
 
 Full console logs and compiler/test output go to tests/logs/ (one file per
 suite or host test) for diagnosis. Only the Python 3 standard library is
@@ -65,6 +71,18 @@ GUEST_SUITES = [
     ("test_swap", 3, 600),
     ("test_swap", 1, 600),
     ("test_compat", 3, 120),
+    ("test_reliab", 3, 100),
+    ("test_reliab", 1, 100),
+    # (command, harts, time-out, "lc"): on the lock-order checking kernel
+    ("test_reliab", 1, 100, "lc"),
+    ("fuzz {seed} 60", 3, 150, "lc"),
+    ("soak {seed} 60", 3, 150),
+]
+
+# make soak: 10 minutes of each, a new seed every run.
+SOAK_SUITES = [
+    ("fuzz {seed} 600", 3, 900),
+    ("soak {seed} 600", 3, 900),
 ]
 
 HOST_CFLAGS = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all",
@@ -171,8 +189,9 @@ def host_tests(filters, tally):
 
 # ---------------------------------------------------------------- guest suites
 
-def suite_label(command, cpus):
-    return "%s@%d" % (command.replace(" ", ""), cpus)
+def suite_label(command, cpus, lc=False):
+    name = command.split()[0] if "{seed}" in command else command.replace(" ", "")
+    return "%s@%d%s" % (name, cpus, "-lc" if lc else "")
 
 
 class SuiteWatch:
@@ -239,8 +258,8 @@ def fsck(image, label, log, tally):
                  lines[-1] if lines else "exit status %d" % r.returncode)
 
 
-def guest_suite(command, cpus, timeout, images, tally):
-    label = suite_label(command, cpus)
+def guest_suite(command, cpus, timeout, images, tally, label=None):
+    label = label or suite_label(command, cpus)
     watch = SuiteWatch(label, tally)
     kept = tempfile.NamedTemporaryFile(prefix="fs-", suffix=".img",
                                        delete=False).name
@@ -270,14 +289,20 @@ def guest_suite(command, cpus, timeout, images, tally):
     note("%s took %.0f s" % (label, time.monotonic() - start))
 
 
-def guest_suites(filters, images, tally):
-    for path in images:
-        if not os.path.exists(path):
-            tally.report(False, "guest", "%s missing: run make first" % path)
-            return
-    for command, cpus, timeout in GUEST_SUITES:
-        if selected(suite_label(command, cpus), filters):
-            guest_suite(command, cpus, timeout, images, tally)
+def guest_suites(suites, filters, images, lc_kernel, seed, tally):
+    for command, cpus, timeout, *lc in suites:
+        label = suite_label(command, cpus, bool(lc))
+        if not selected(label, filters):
+            continue
+        run_images = (lc_kernel, images[1]) if lc else images
+        missing = [p for p in run_images if not os.path.exists(p)]
+        if missing:
+            tally.report(False, label, "%s missing: run make first" % missing[0])
+            continue
+        if "{seed}" in command:
+            note("%s: seed %d" % (label, seed))
+        guest_suite(command.replace("{seed}", str(seed)), cpus, timeout,
+                    run_images, tally, label)
 
 
 # ---------------------------------------------------------------- main
@@ -293,7 +318,13 @@ def main():
     p.add_argument("--guest-only", action="store_true")
     p.add_argument("--list", action="store_true",
                    help="list the host tests and guest suites")
+    p.add_argument("--soak", action="store_true",
+                   help="run SOAK_SUITES with a new random seed instead")
+    p.add_argument("--seed", type=int, default=None,
+                   help="seed for {seed} in commands (default 1; --soak: random)")
     p.add_argument("--kernel", default=os.path.join(ROOT, "kernel/kernel"))
+    p.add_argument("--lc-kernel", default=os.path.join(ROOT, "kernel/kernel-lc"),
+                   help="the lock-order checking kernel, for suites marked lc")
     p.add_argument("--fs", default=os.path.join(ROOT, "fs.img"),
                    help="file-system image (each suite runs on a copy)")
     p.add_argument("filters", nargs="*", metavar="FILTER")
@@ -301,18 +332,24 @@ def main():
     if args.list:
         for src in sorted(glob.glob(os.path.join(HOST_DIR, "test_*.c"))):
             print("host/" + os.path.splitext(os.path.basename(src))[0])
-        for command, cpus, timeout in GUEST_SUITES:
-            print("%s  (%r, %d harts, %d s)" % (suite_label(command, cpus),
-                                                command, cpus, timeout))
+        for command, cpus, timeout, *lc in GUEST_SUITES + SOAK_SUITES:
+            print("%s  (%r, %d harts, %d s%s)" % (
+                suite_label(command, cpus, bool(lc)), command, cpus, timeout,
+                ", lock-order checking kernel" if lc else ""))
         return 0
     os.makedirs(LOGS, exist_ok=True)
     tally = Tally()
     start = time.monotonic()
-    if not args.guest_only:
+    seed = args.seed
+    if seed is None:
+        seed = int.from_bytes(os.urandom(4), "little") % 1000000 if args.soak else 1
+    images = (os.path.abspath(args.kernel), os.path.abspath(args.fs))
+    lc_kernel = os.path.abspath(args.lc_kernel)
+    if not args.guest_only and not args.soak:
         host_tests(args.filters, tally)
     if not args.host_only:
-        guest_suites(args.filters, (os.path.abspath(args.kernel),
-                                    os.path.abspath(args.fs)), tally)
+        guest_suites(SOAK_SUITES if args.soak else GUEST_SUITES, args.filters,
+                     images, lc_kernel, seed, tally)
     note("all tests took %.0f s; logs in tests/logs/" %
          (time.monotonic() - start))
     print("%d passed, %d failed" % (tally.passed, tally.failed), flush=True)

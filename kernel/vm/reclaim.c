@@ -356,6 +356,23 @@ int vm_wait_for_memory(void) {
   return -1;
 }
 
+// A kernel frame for data that becomes user memory (exec reads a program
+// into such frames): like upage_alloc it leaves the kernel's reserve
+// alone, and it waits for memory while swapping can make some. Returns 0
+// when memory is exhausted, or when an allocation fails although memory is
+// free (VMCTL_FAIL_ALLOC): then there is nothing to wait for.
+void *kalloc_for_user(void) {
+  for (;;) {
+    if (!swapping() || freepages() > VM_RESERVE) {
+      void *f = kalloc();
+      if (f || memory_available())
+        return f;
+    }
+    if (vm_wait_for_memory() < 0)
+      return 0;
+  }
+}
+
 // For vmaudit: no batch is half done while it holds this.
 void reclaim_pause(void) { acquiresleep(&reclaim.lock); }
 void reclaim_resume(void) { releasesleep(&reclaim.lock); }

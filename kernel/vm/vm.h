@@ -237,6 +237,7 @@ void *swap_slot_frame(uint32 slot);
 #define VM_RESERVE 64 // frames kept free for the kernel while swap is on
 void reclaim_init(void);
 void *upage_alloc(void);
+void *kalloc_for_user(void);
 int vm_reclaim(int want);
 int vm_wait_for_memory(void);
 void reclaim_pause(void);

@@ -53,7 +53,7 @@ enum { NEST_NONE, NEST_ADDRESS, NEST_ANY };
 static const struct {
   char *name;
   int nest;
-} nesting[] = {{"vmlock", NEST_ADDRESS}, {"buffer", NEST_ANY}, {"inode", NEST_ANY}};
+} nesting[] = {{"vmlock", NEST_ADDRESS}, {"buf", NEST_ANY}, {"inode", NEST_ANY}};
 
 struct held {
   void *lk;

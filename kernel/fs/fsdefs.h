@@ -21,9 +21,8 @@
 //      but nothing below may be held while waiting for it
 //   2. inode sleep locks ("inode"): a directory before an inode it names;
 //      a path walk holds one at a time, so "." and ".." cannot deadlock
-//   3. buffer sleep locks ("buf"): an indirect block before a bitmap block
-//      or a block being allocated; a log slot before a home block (log
-//      recovery)
+//   3. buffer sleep locks ("buf"): one at a time, except a log slot before
+//      a home block (log recovery)
 //   4. p->vmlock (kernel/vm/vm.h): copyin/copyout under inode and buffer
 //      locks, never under a spinlock
 //   5. spinlocks, innermost, never held across sleep, disk I/O or a user

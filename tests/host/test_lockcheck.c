@@ -153,7 +153,7 @@ static void test_vmlock_order(void) {
 
 static void test_same_class(void) {
   reset();
-  int pipe = lockcheck_class("pipe"), buf = lockcheck_class("buffer");
+  int pipe = lockcheck_class("pipe"), buf = lockcheck_class("buf");
   int any = !PANICS({
     take(L(3), buf, LC_SLEEP);
     take(L(1), buf, LC_SLEEP); // buffers nest in any order

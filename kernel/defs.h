@@ -60,6 +60,10 @@ int readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n);
 void stati(struct inode *ip, struct stat *st);
 int writei(struct inode *ip, int user_src, uint64 src, uint off, uint n);
 
+// ipc.c: send, recv, reply (the bytes move in vm/ipc.c)
+void ipcinit(void);
+void ipc_exit(struct proc *p);
+
 // log.c
 void initlog(int dev, struct superblock *sb);
 void log_write(struct buf *b);
@@ -81,6 +85,7 @@ void printfinit(void);
 int cpuid(void);
 void exit(int status) __attribute__((noreturn));
 int fork(void);
+int getppid(void);
 int growproc(int n, int lazy);
 int kill(int pid);
 int killed(struct proc *p);

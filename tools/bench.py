@@ -31,6 +31,7 @@ BENCHMARKS = [
     ("bench_cow", 3, 900),
     ("bench_dedup", 3, 900),
     ("bench_swap", 3, 1200),
+    ("bench_ipc", 3, 900),
     ("bench_suite test_sys", 1, 1800),
 ]
 

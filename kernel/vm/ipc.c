@@ -195,60 +195,126 @@ static int copy_chunk(struct move *m, uint64 sva, uint64 dva, uint64 len) {
   return VM_OK;
 }
 
-// Empty destination PTE pd, keeping dst's counts exact.
-static void release_dst(struct proc *dst, pte_t *pd) {
-  if (*pd & PTE_V)
-    dst->rss--;
-  else if (IS_SWAP_PTE(*pd))
-    dst->swapped--;
-  pte_release(pd);
-}
+// A run of whole pages shared at once: at most RUN pages, within one leaf
+// table on each side, so that each side is walked once and the reverse
+// map locked once per run (a lock round trip costs more than the rest of
+// a page's work under QEMU).
+#define RUN 32
+#define LEAF_PAGES 512
 
-// Share the whole source page at sva as the destination page at dva.
-static int share_page(struct move *m, uint64 sva, uint64 dva) {
-  int r = VM_OK;
-  pte_t *ps = src_page(m->src, sva, &r);
-  if (ps == 0)
-    return r;
-  pte_t *pd = walk(m->dst->pagetable, dva, 1); // private: we change it
-  if (pd == 0)
-    return VM_NOMEM;
-  pte_t e = *ps, old = *pd;
-  void *frame = PA2KVA(PTE2PA(e));
-  if ((old & (PTE_V | PTE_COW)) == (PTE_V | PTE_COW) && PTE2PA(old) == PTE2PA(e))
-    return VM_OK; // shared already (I5: then e cannot be writable either)
-  if (e & PTE_W) {
-    // Writable: private by S1, so walk() allocates nothing here.
-    ps = walk(m->src->pagetable, sva, 1);
-    *ps = (e & ~PTE_W) | PTE_COW;
-    pte_changed(m, m->src);
+struct run {
+  pte_t *ps, *pd; // the run's first PTE on each side
+  int n;
+  void *gone[RUN];   // the destination's previous frames, released after
+  uint32 slots[RUN]; // ... and swap slots
+  int ngone, nslots;
+};
+
+// Make the run's source pages resident, as user loads would, and find
+// both sides' PTEs (the destination's table made private). Changes
+// nothing a user can see. Returns VM_OK or VM_NOMEM.
+static int run_prepare(struct move *m, uint64 sva, uint64 dva, struct run *r) {
+  pte_t *ps = walk(m->src->pagetable, sva, 0);
+  for (int i = 0; i < r->n; i++) {
+    if (ps && (ps[i] & (PTE_V | PTE_R)) == (PTE_V | PTE_R))
+      continue;
+    // Lazy or on swap (check_rest saw to that): the PTE was invalid, so
+    // no TLB holds it and filling it needs no flush. The fault may copy a
+    // shared leaf table: walk again.
+    int k = fault_locked(m->src, sva + (uint64)i * PGSIZE, VM_READ);
+    if (k != VM_OK)
+      return k;
+    ps = walk(m->src->pagetable, sva, 0);
   }
-  kretain(frame); // the new mapping's reference (I1)
-  release_dst(m->dst, pd);
-  *pd = PA2PTE(KVA2PA(frame)) | (old & PTE_X) | PTE_COW | PTE_R | PTE_U | PTE_V;
-  rmap_add(frame, pd);
-  m->dst->rss++;
-  if (old & PTE_V)
-    pte_changed(m, m->dst);
+  // Ours to change: a shared leaf table is copied first. That touches
+  // only the destination's tables, so ps stays the source's.
+  r->pd = walk(m->dst->pagetable, dva, 1);
+  if (r->pd == 0)
+    return VM_NOMEM;
+  for (int i = 0; i < r->n; i++) {
+    if (ps[i] & PTE_W) {
+      // A writable PTE will be downgraded: its table is private (S1), so
+      // this walk allocates nothing and names the same table.
+      ps = walk(m->src->pagetable, sva, 1);
+      break;
+    }
+  }
+  r->ps = ps;
   return VM_OK;
 }
 
-// Move the next chunk: a whole page shared, or the bytes up to the next
-// page boundary of either buffer copied. Both vmlocks held.
+// Map source PTE *ps's frame COW at destination PTE *pd, whose previous
+// page goes on the run's lists. Returns 1 if pd changed. Caller holds
+// rmap_lock.
+static int share_one(struct move *m, pte_t *ps, pte_t *pd, struct run *r) {
+  pte_t e = *ps, old = *pd;
+  void *frame = PA2KVA(PTE2PA(e));
+  if ((old & (PTE_V | PTE_COW)) == (PTE_V | PTE_COW) && PTE2PA(old) == PTE2PA(e))
+    return 0; // shared already (I5: then e cannot be writable either)
+  if (e & PTE_W) {
+    *ps = (e & ~PTE_W) | PTE_COW;
+    pte_changed(m, m->src); // recorded at once, whatever happens next
+  }
+  kretain(frame); // the new mapping's reference (I1)
+  if (old & PTE_V) {
+    r->gone[r->ngone++] = PA2KVA(PTE2PA(old));
+    rmap_del_locked(PA2KVA(PTE2PA(old)), pd);
+    m->dst->rss--;
+  } else if (IS_SWAP_PTE(old)) {
+    r->slots[r->nslots++] = SWAP_SLOT(old);
+    m->dst->swapped--;
+  }
+  *pd = PA2PTE(KVA2PA(frame)) | (old & PTE_X) | PTE_COW | PTE_R | PTE_U | PTE_V;
+  rmap_add_locked(frame, pd);
+  m->dst->rss++;
+  return (old & PTE_V) != 0;
+}
+
+// Share the whole source pages of a run as the destination's.
+static int share_run(struct move *m, uint64 sva, uint64 dva, struct run *r) {
+  int k = run_prepare(m, sva, dva, r);
+  if (k != VM_OK)
+    return k;
+  int replaced = 0;
+  r->ngone = r->nslots = 0;
+  rmap_lock();
+  for (int i = 0; i < r->n; i++)
+    replaced |= share_one(m, &r->ps[i], &r->pd[i], r);
+  rmap_unlock();
+  if (replaced) // a valid destination PTE was replaced
+    pte_changed(m, m->dst);
+  for (int i = 0; i < r->ngone; i++)
+    page_release(r->gone[i]); // we hold dst's vmlock: no reclaimer races (pagetable.c)
+  for (int i = 0; i < r->nslots; i++)
+    swap_put(r->slots[i]);
+  return VM_OK;
+}
+
+// Pages from va to the end of its leaf table.
+static int leaf_left(uint64 va) { return LEAF_PAGES - PX(0, va); }
+
+// Move the next chunk: a run of whole pages shared, or the bytes up to
+// the next page boundary of either buffer copied. Both vmlocks held.
 static int move_chunk(struct move *m) {
   uint64 s = m->sva + m->done, d = m->dva + m->done, left = m->n - m->done;
-  int r;
+  int k;
   if (!vm_ipc_copy && s % PGSIZE == 0 && d % PGSIZE == 0 && left >= PGSIZE) {
-    if ((r = share_page(m, s, d)) == VM_OK)
-      m->done += PGSIZE;
-    return r;
+    struct run r;
+    r.n = left / PGSIZE < RUN ? left / PGSIZE : RUN;
+    if (leaf_left(s) < r.n)
+      r.n = leaf_left(s);
+    if (leaf_left(d) < r.n)
+      r.n = leaf_left(d);
+    if ((k = share_run(m, s, d, &r)) == VM_OK)
+      m->done += (uint64)r.n * PGSIZE;
+    return k;
   }
   uint64 len = PGSIZE - (s % PGSIZE > d % PGSIZE ? s % PGSIZE : d % PGSIZE);
   if (len > left)
     len = left;
-  if ((r = copy_chunk(m, s, d, len)) == VM_OK)
+  if ((k = copy_chunk(m, s, d, len)) == VM_OK)
     m->done += len;
-  return r;
+  return k;
 }
 
 // Move n bytes from [sva, sva + n) of src to [dva, dva + n) of dst, by the

@@ -1,6 +1,7 @@
 // bench_ipc: what send + reply costs, each figure beside its baseline in
 // the same boot. Times come from the time CSR (10 MHz on QEMU virt); each
-// figure is the median of REPS runs of ROUNDS round trips, per round trip.
+// figure is the median of REPS runs of many round trips, per round trip,
+// the runs of a figure and of its baseline taking turns.
 //
 //   1. A round trip of 1, 16 and 256 page-aligned pages: the client
 //      (parent) sends its buffer, the server (child) receives it into a
@@ -74,25 +75,40 @@ static void echo_server(void) {
 #define REWRITTEN 2 // one word written in every page before each send
 static char *mode_name[] = {"same", "alternating", "rewritten"};
 
-// Median time of one round trip of npages (rounds of them, REPS times).
-static uint64 round_trips(int server, char **s, char *r, int npages, int mode, int rounds) {
-  uint64 t[REPS];
+// Time of one round trip of npages (the average of rounds of them).
+static uint64 round_trip(int server, char **s, char *r, int npages, int mode, int rounds) {
   int len = npages * PGSIZE;
-  for (int k = 0; k < REPS; k++) {
-    uint64 t0 = now();
-    for (int i = 0; i < rounds; i++) {
-      char *m = s[mode == ALTERNATE ? i % 2 : 0];
-      for (int p = 0; mode == REWRITTEN && p < npages; p++)
-        m[p * PGSIZE + 8] = i;
-      *(int *)m = len; // (unchanged but for REWRITTEN)
-      if (send(server, m, len, r, len) != len)
-        die("send failed");
-    }
-    t[k] = (now() - t0) / rounds;
+  for (int b = 0; b < 2; b++)
+    if (*(int *)s[b] != len)
+      *(int *)s[b] = len; // the echo server's length; a store only if it changes
+  uint64 t0 = now();
+  for (int i = 0; i < rounds; i++) {
+    char *m = s[mode == ALTERNATE ? i % 2 : 0];
+    for (int p = 0; mode == REWRITTEN && p < npages; p++)
+      m[p * PGSIZE + 8] = i;
+    if (send(server, m, len, r, len) != len)
+      die("send failed");
   }
+  uint64 t = (now() - t0) / rounds;
   if (memcmp(r, s[mode == ALTERNATE ? (rounds - 1) % 2 : 0], len) != 0)
     die("the echo differs");
-  return median(t, REPS);
+  return t;
+}
+
+// Median round trips copied (t[0]) and shared (t[1]). The two take turns,
+// so that a change in the host's load falls on both alike.
+static void compare(int server, char **s, char *r, int npages, int mode, uint64 t[2]) {
+  uint64 v[2][REPS];
+  int rounds = npages == 256 ? 10 : 40;
+  for (int k = 0; k < REPS; k++) {
+    for (int copy = 1; copy >= 0; copy--) {
+      vmctl(VMCTL_IPC_COPY, copy);
+      round_trip(server, s, r, npages, mode, 1); // the buffers as this way leaves them
+      v[!copy][k] = round_trip(server, s, r, npages, mode, rounds);
+    }
+  }
+  t[0] = median(v[0], REPS);
+  t[1] = median(v[1], REPS);
 }
 
 static void pages_table(int server) {
@@ -102,13 +118,10 @@ static void pages_table(int server) {
   printf("pages  message        copied (VMCTL_IPC_COPY)   shared (COW)   copied/shared\n");
   for (int mode = SAME; mode <= REWRITTEN; mode++) {
     for (int i = 0; i < 3; i++) {
-      int n = sizes[i], rounds = n == 256 ? 10 : 40;
-      vmctl(VMCTL_IPC_COPY, 1);
-      round_trips(server, s, r, n, mode, 2); // warm up
-      uint64 copy = round_trips(server, s, r, n, mode, rounds);
-      vmctl(VMCTL_IPC_COPY, 0);
-      round_trips(server, s, r, n, mode, 2);
-      uint64 cow = round_trips(server, s, r, n, mode, rounds);
+      int n = sizes[i];
+      uint64 t[2];
+      compare(server, s, r, n, mode, t);
+      uint64 copy = t[0], cow = t[1];
       uint64 ratio10 = cow ? copy * 10 / cow : 0;
       printf("%d   %s   %d   %d   %d.%dx\n", n, mode_name[mode], (int)(copy / TICKS_PER_US),
              (int)(cow / TICKS_PER_US), (int)(ratio10 / 10), (int)(ratio10 % 10));
@@ -131,39 +144,24 @@ static int read_full(int fd, char *buf, int n) {
   return got;
 }
 
-// 64 bytes there and back through two pipes; the child echoes.
-static uint64 pipe_pingpong(void) {
-  int there[2], back[2];
-  char buf[SMALL];
-  if (pipe(there) < 0 || pipe(back) < 0)
-    die("pipe failed");
+// The pipe echo: 64 bytes back for every 64 that come, until EOF.
+static int pipe_server(int there[2], int back[2]) {
   int child = fork();
   if (child == 0) {
+    char buf[SMALL];
     close(there[1]); // so that the parent's close ends the loop
     close(back[0]);
     while (read_full(there[0], buf, SMALL) == SMALL)
       write(back[1], buf, SMALL);
     exit(0);
   }
-  uint64 t[REPS];
-  for (int k = 0; k < REPS; k++) {
-    uint64 t0 = now();
-    for (int i = 0; i < SMALL_ROUNDS; i++)
-      if (write(there[1], buf, SMALL) != SMALL || read_full(back[0], buf, SMALL) != SMALL)
-        die("pipe failed");
-    t[k] = (now() - t0) * (1000 / TICKS_PER_US) / SMALL_ROUNDS; // ns
-  }
-  close(there[1]);
-  close(back[0]);
-  wait(0);
   close(there[0]);
   close(back[1]);
-  return median(t, REPS);
+  return child;
 }
 
-// 64 bytes there and back with send + recv + reply.
-static uint64 ipc_pingpong(void) {
-  static char s[SMALL], r[SMALL];
+// The IPC echo: every message answered with itself, until one says 'q'.
+static int ipc_server(void) {
   int child = fork();
   if (child == 0) {
     char buf[SMALL];
@@ -175,18 +173,46 @@ static uint64 ipc_pingpong(void) {
         exit(0);
     }
   }
-  uint64 t[REPS];
-  for (int k = 0; k < REPS; k++) {
-    uint64 t0 = now();
-    for (int i = 0; i < SMALL_ROUNDS; i++)
-      if (send(child, s, SMALL, r, SMALL) != SMALL)
-        die("send failed");
-    t[k] = (now() - t0) * (1000 / TICKS_PER_US) / SMALL_ROUNDS; // ns
+  return child;
+}
+
+// ns per round trip of SMALL_ROUNDS: through the pipes, or with send.
+static uint64 small_round_trips(int via_pipe, int *fds, int server) {
+  static char s[SMALL], r[SMALL];
+  uint64 t0 = now();
+  for (int i = 0; i < SMALL_ROUNDS; i++) {
+    if (via_pipe ? write(fds[0], s, SMALL) != SMALL || read_full(fds[1], r, SMALL) != SMALL
+                 : send(server, s, SMALL, r, SMALL) != SMALL)
+      die("a 64-byte round trip failed");
   }
-  s[0] = 'q';
-  send(child, s, SMALL, r, SMALL);
+  return (now() - t0) * (1000 / TICKS_PER_US) / SMALL_ROUNDS;
+}
+
+// Median ns per 64-byte round trip through pipes (t[0]) and IPC (t[1]),
+// taking turns; both echo servers live throughout.
+static void small_table(void) {
+  int there[2], back[2];
+  if (pipe(there) < 0 || pipe(back) < 0)
+    die("pipe failed");
+  int ps = pipe_server(there, back), is = ipc_server();
+  if (ps < 0 || is < 0)
+    die("fork failed");
+  int fds[2] = {there[1], back[0]};
+  uint64 v[2][REPS];
+  for (int k = 0; k < REPS; k++)
+    for (int via_pipe = 1; via_pipe >= 0; via_pipe--)
+      v[!via_pipe][k] = small_round_trips(via_pipe, fds, is);
+  close(there[1]);
+  close(back[0]);
+  static char q[SMALL] = "q";
+  send(is, q, SMALL, q, SMALL);
   wait(0);
-  return median(t, REPS);
+  wait(0);
+  uint64 p = median(v[0], REPS), i = median(v[1], REPS);
+  uint64 ratio100 = i ? p * 100 / i : 0;
+  printf("\n64 bytes there and back, ns per round trip:\n");
+  printf("pipe ping-pong   send + recv + reply   pipe/IPC\n");
+  printf("%d   %d   %d.%02dx\n", (int)p, (int)i, (int)(ratio100 / 100), (int)(ratio100 % 100));
 }
 
 int main(int argc, char **argv) {
@@ -198,11 +224,7 @@ int main(int argc, char **argv) {
     echo_server();
   pages_table(server);
   wait(0);
-  uint64 p = pipe_pingpong(), i = ipc_pingpong();
-  printf("\n64 bytes there and back, ns per round trip:\n");
-  printf("pipe ping-pong   send + recv + reply   pipe/IPC\n");
-  uint64 ratio100 = i ? p * 100 / i : 0;
-  printf("%d   %d   %d.%02dx\n", (int)p, (int)i, (int)(ratio100 / 100), (int)(ratio100 % 100));
   vmctl(VMCTL_IPC_COPY, old);
+  small_table();
   exit(0);
 }

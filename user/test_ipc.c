@@ -468,6 +468,35 @@ static void t_swapped(char *name) {
   CHECK(wait_pid(child) == 0);
 }
 
+// Memory runs out in the middle of a move (one frame allocation made to
+// fail, at each point in turn: a lazy destination page, a leaf table, a
+// links page): the move lets go of both locks, waits, takes them again
+// and resumes where it stopped, and the message arrives whole, copied
+// (offsets differ) or shared (offsets alike).
+static void t_nomem_restart(char *name) {
+  int parent = getpid(), fds[2];
+  CHECK(pipe(fds) == 0);
+  ready_fd = fds[1];
+  for (int k = 1; k <= 24; k++) {
+    int same = k % 2, doff = same ? 100 : 0, len = 8 * PG;
+    int child = spawn_sender(parent, 9, 100, len, 90 + k, 0);
+    char *r = pages(512 + 9, 1) + 512 * PG; // lazy, most likely in a leaf table of its own
+    get_byte(fds[0]);
+    vmctl(VMCTL_FAIL_ALLOC, 1 + k / 2);
+    int id = recv(r + doff, len);
+    vmctl(VMCTL_FAIL_ALLOC, 0);
+    CHECK(id == child);
+    for (int i = 0; i < doff; i++)
+      CHECK(r[i] == 0);
+    expect_pat("message after a failed allocation", r + doff, 0, len, 90 + k, 100);
+    for (int i = doff + len; i < 9 * PG; i++)
+      CHECK(r[i] == 0);
+    CHECK(reply(id, 0, 0) == 0);
+    CHECK(wait_pid(child) == 0);
+    sbrk(-(512 + 9) * PG);
+  }
+}
+
 // ---------------------------------------------------------------- calls
 
 // Messages and replies truncated to the receiving buffer; zero lengths.
@@ -811,6 +840,7 @@ static struct test tests[] = {
     {t_sharedleaf, "sharedleaf", 0},
     {t_merged, "merged", 0},
     {t_swapped, "swapped", 1},
+    {t_nomem_restart, "nomem_restart", 0},
     {t_truncate, "truncate", 0},
     {t_order, "order", 0},
     {t_badargs, "badargs", 0},

@@ -35,7 +35,7 @@
 // and answer them in any order.
 //
 // Death: ipc_exit(p), called by exit() before the process lets go of
-// anything, closes p for new messages (closed_pid) and fails every
+// its memory, closes p for new messages (closed_pid) and fails every
 // message queued for p or received by p and not answered: those senders
 // wake and return -1. A receiver cannot be in MOVING or REPLYING then: it
 // is exiting, not in recv or reply.

@@ -41,6 +41,10 @@ void stati(struct inode *ip, struct stat *st);
 struct file *filedup(struct file *f);
 void fileclose(struct file *f);
 
+// ipc.c: send, recv, reply (the bytes move in vm/ipc.c)
+void ipcinit(void);
+void ipc_exit(struct proc *p);
+
 // printf.c
 void printf(char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void panic(char *s) __attribute__((noreturn));
@@ -50,6 +54,7 @@ void printfinit(void);
 int cpuid(void);
 void exit(int status) __attribute__((noreturn));
 int fork(void);
+int getppid(void);
 int growproc(int n, int lazy);
 int kill(int pid);
 int killed(struct proc *p);

@@ -29,6 +29,7 @@ void kmain(uint64 hartid, uint64 dtb) {
   kvminit();       // kernel page table
   kvminithart();   // switch to it
   procinit();      // process table
+  ipcinit();       // IPC rendezvous (ipc.c)
   trapinit();      // trap vectors
   trapinithart();  // this hart's trap vector and timer
   plicinit();      // interrupt controller

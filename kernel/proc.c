@@ -178,6 +178,17 @@ int fork(void) {
   return pid;
 }
 
+// IPC hook (getppid, system call 31): the parent's pid, 0 for init.
+// p->parent is read under wait_lock, which also keeps the parent from
+// being freed meanwhile.
+int getppid(void) {
+  acquire(&wait_lock);
+  struct proc *parent = myproc()->parent;
+  int pid = parent ? parent->pid : 0;
+  release(&wait_lock);
+  return pid;
+}
+
 // Give p's children to init. Caller holds wait_lock.
 static void reparent(struct proc *p) {
   for (struct proc *pp = proc; pp < &proc[NPROC]; pp++) {
@@ -204,7 +215,8 @@ void exit(int status) {
   iput(p->cwd);
   end_op();
   p->cwd = 0;
-  vm_exit(p); // memory goes back now, not when the parent waits
+  ipc_exit(p); // IPC hook (ipc.c): fail the senders waiting on p, refuse new ones
+  vm_exit(p);  // memory goes back now, not when the parent waits
 
   acquire(&wait_lock);
   reparent(p);

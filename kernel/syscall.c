@@ -44,7 +44,8 @@ int argstr(int n, char *buf, int max) { return fetchstr(argraw(n), buf, max); }
 #define SYSCALLS(X)                                                                                \
   X(fork) X(exit) X(wait) X(pipe) X(read) X(kill) X(exec) X(fstat) X(chdir) X(dup) X(getpid)       \
   X(sbrk) X(sleep) X(uptime) X(open) X(write) X(mknod) X(unlink) X(link) X(mkdir) X(close)         \
-  X(freepages) X(memstat) X(vmaudit) X(vmctl) X(dedup) X(poweroff) X(vmquery)
+  X(freepages) X(memstat) X(vmaudit) X(vmctl) X(dedup) X(poweroff) X(vmquery)        \
+  X(send) X(recv) X(reply) X(getppid)
 // clang-format on
 
 #define DECLARE(name) uint64 sys_##name(void);

@@ -32,5 +32,5 @@
 #define SYS_recv 28
 #define SYS_reply 29
 #define SYS_poweroff 30
-// 31 is reserved for getppid
+#define SYS_getppid 31
 #define SYS_vmquery 32

@@ -20,6 +20,8 @@ uint64 sys_getpid(void) { return myproc()->pid; }
 
 uint64 sys_fork(void) { return fork(); }
 
+uint64 sys_getppid(void) { return getppid(); }
+
 uint64 sys_wait(void) {
   uint64 addr;
   argaddr(0, &addr);

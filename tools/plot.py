@@ -53,6 +53,18 @@ FIGURES = [
                      [("fork_exit_wait." + s, l, f) for s, l, f in FORK_SERIES],
                      True, True),
            ]),
+    Figure("docs/bench-ipc.png",
+           "bench_ipc: send + reply round trip of page-aligned messages (median of 7)", [
+               Panel("the same message again", "pages", "time (us)",
+                     [("ipc.copy_same", "copied (VMCTL_IPC_COPY)", EAGER),
+                      ("ipc.cow_same", "shared COW", COW_WRITTEN)], True, True),
+               Panel("two buffers in turn (every page remapped)", "pages", "time (us)",
+                     [("ipc.copy_alternating", "copied (VMCTL_IPC_COPY)", EAGER),
+                      ("ipc.cow_alternating", "shared COW", COW_WRITTEN)], True, True),
+               Panel("a word written in every page first", "pages", "time (us)",
+                     [("ipc.copy_rewritten", "copied (VMCTL_IPC_COPY)", EAGER),
+                      ("ipc.cow_rewritten", "shared COW", COW_WRITTEN)], True, True),
+           ]),
     Figure("docs/bench-dedup.png",
            "bench_dedup: dedup() scan time against size (minimum of 3)", [
                Panel("identical pages", "data (MiB)", "time (us)",

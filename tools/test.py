@@ -70,6 +70,8 @@ GUEST_SUITES = [
     ("test_vmmap", 1, 200),
     ("test_swap", 3, 600),
     ("test_swap", 1, 600),
+    ("test_ipc", 3, 300),
+    ("test_ipc", 1, 300),
     ("test_compat", 3, 120),
     ("test_reliab", 3, 100),
     ("test_reliab", 1, 100),

@@ -42,6 +42,7 @@ int recv(void *buf, int len);                // added: IPC wait; returns the sen
 int reply(int id, const void *buf, int len); // added: IPC answer to sender id
 int poweroff(void);                          // added: power the machine off
 int vmquery(int pid, uint64 va, int npages, char *states); // added: page states (kernel/vmquery.h)
+int getppid(void);                           // added: the parent's pid
 
 #define SBRK_EAGER 1
 #define SBRK_LAZY 2

@@ -42,3 +42,4 @@ syscall recv, SYS_recv
 syscall reply, SYS_reply
 syscall poweroff, SYS_poweroff
 syscall vmquery, SYS_vmquery
+syscall getppid, SYS_getppid

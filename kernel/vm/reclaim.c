@@ -328,7 +328,14 @@ int vm_reclaim(int want) {
   return b.full || (!b.contended && !b.young) ? -1 : 0;
 }
 
-static int memory_available(void) { return freepages() > (swapping() ? VM_RESERVE : 0); }
+// Enough free frames for any one fault to go on: the page, a leaf table
+// and a level-1 table, each with its links page, and some to spare. With
+// fewer, retrying a failed allocation could fail again forever.
+#define FAULT_FRAMES 8
+
+static int memory_available(void) {
+  return freepages() > (swapping() ? VM_RESERVE : 0) + FAULT_FRAMES;
+}
 
 static void pause_a_tick(void) {
   acquire(&tickslock);

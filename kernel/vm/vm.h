@@ -19,6 +19,8 @@
 //   sysvm.c      the VM system calls (freepages, memstat, vmaudit, vmctl,
 //                dedup)
 //   vmquery.c    vmquery(): the state of each page of an address space
+//   ipc.c        copy-on-write IPC: moving a message between two address
+//                spaces, sharing whole pages (kernel/ipc.c: rendezvous)
 //
 // Invariants (checked by vmaudit):
 //   I1 A frame's reference count equals the user PTE slots that map it
@@ -253,6 +255,18 @@ extern int vm_dedup_scope; // VMCTL_DEDUP_SCOPE
 void dedup_init(void);
 int dedup_scan(void);
 void *dedup_zero_frame(void);
+
+// ---------------------------------------------------------------- ipc.c
+// vm_ipc_move() results.
+#define IPC_OK 0
+#define IPC_BAD_SRC -1 // the source buffer is not user-readable: nothing changed
+#define IPC_BAD_DST -2 // the destination is not user-writable: nothing changed
+#define IPC_NOMEM -3   // memory exhausted before any byte reached the destination
+#define IPC_PARTIAL -4 // memory exhausted after part of the message arrived
+int vm_ipc_check(struct proc *p, uint64 va, uint64 len, int access);
+int vm_ipc_move(struct proc *src, uint64 sva, struct proc *dst, uint64 dva, uint64 n,
+                int *other_stale);
+extern int vm_ipc_copy; // VMCTL_IPC_COPY (sysvm.c)
 
 // ---------------------------------------------------------------- audit.c
 int vm_audit(void);

@@ -132,7 +132,9 @@ QEMUOPTS = -machine virt -bios default -kernel $(KERNEL) -m 128M -smp $(CPUS) -n
 QEMUOPTS += -global virtio-mmio.force-legacy=false
 QEMUOPTS += -drive file=fs.img,if=none,format=raw,id=x0
 QEMUOPTS += -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
-QEMUOPTS += -drive file=swap.img,if=none,format=raw,id=x1
+# The swap disk's content never outlives a boot, so QEMU need not make each
+# write durable (cache=unsafe): swapping runs 3-4x faster.
+QEMUOPTS += -drive file=swap.img,if=none,format=raw,id=x1,cache=unsafe
 QEMUOPTS += -device virtio-blk-device,drive=x1,bus=virtio-mmio-bus.1
 
 GDBPORT = $(shell expr `id -u` % 5000 + 25000)

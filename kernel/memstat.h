@@ -22,6 +22,7 @@ struct memstat {
   uint64 cow_faults; // write faults (or kernel writes) on COW pages
   uint64 cow_copies; // ... resolved by copying the page
   uint64 cow_reuses; // ... resolved by making the only mapping writable
+  uint64 cow_gives;  // ... of them, copies given to the other sharers (no flush)
 
   // deduplication
   uint64 dedup_scans;      // dedup() calls

@@ -20,6 +20,7 @@ static void show_counters(void) {
   show("cow_faults", m.cow_faults, "writes to copy-on-write pages");
   show("cow_copies", m.cow_copies, "... resolved by copying");
   show("cow_reuses", m.cow_reuses, "... resolved in place");
+  show("cow_gives", m.cow_gives, "... copies given to the other sharers");
   show("dedup_scans", m.dedup_scans, "dedup() calls");
   show("dedup_merges", m.dedup_merges, "pages merged");
   show("dedup_frames", m.dedup_frames, "frames shared by dedup now");

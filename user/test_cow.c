@@ -441,6 +441,68 @@ static void t_nested_forks(char *name) {
   tree(base, 0, 0);
 }
 
+// ---------------------------------------------------------------- giving the copy away
+
+#define GIVE_PAGES 256
+static int gen_three(int i) { return 3; }
+static int gen_four(int i) { return 4; }
+
+// The writer of a COW page keeps the frame and the sleeping sharers get
+// the copy (no TLB flush): two children that sleep while the parent
+// rewrites every page must still see the old content, and a third that
+// keeps reading on another hart meanwhile (so that the copy must not go to
+// it) must never see a new value. cow_gives shows that copies went away.
+// Twice, with fresh pages.
+static void give_round(void) {
+  char *base = alloc_stamped(GIVE_PAGES, 3);
+  int go[2], ready[2];
+  CHECK(pipe(go) == 0 && pipe(ready) == 0);
+  for (int k = 0; k < 3; k++) {
+    if (xfork() == 0) {
+      close(go[1]);
+      close(ready[0]);
+      if (k < 2) { // sleeps: the copies can come to it
+        send_byte(ready[1]);
+        recv_byte(go[0]);
+        expect_pages("a sleeping sharer", base, GIVE_PAGES, gen_three);
+        exit(0);
+      }
+      expect_pages("the running sharer", base, GIVE_PAGES, gen_three);
+      send_byte(ready[1]);
+      int end = uptime() + 10; // reads on for a second while the parent writes
+      while (uptime() < end)
+        expect_pages("the running sharer", base, GIVE_PAGES, gen_three);
+      recv_byte(go[0]);
+      exit(0);
+    }
+    recv_byte(ready[0]);
+  }
+  close(go[0]);
+  close(ready[1]);
+  for (int i = 0; i < GIVE_PAGES; i++)
+    stamp(base, i, 4);
+  expect_pages("the writer", base, GIVE_PAGES, gen_four);
+  for (int k = 0; k < 3; k++)
+    send_byte(go[1]);
+  close(go[1]);
+  for (int k = 0; k < 3; k++) {
+    int status;
+    if (wait(&status) < 0 || status != 0)
+      fail("a sharer saw the writer's data, or failed (status %d)", status);
+  }
+}
+
+static void t_give_copy_away(char *name) {
+  static struct memstat m;
+  CHECK(memstat(&m) == 0);
+  uint64 gives = m.cow_gives;
+  give_round();
+  give_round();
+  CHECK(memstat(&m) == 0);
+  if (m.cow_gives == gives)
+    fail("no copy was given to the sleeping sharers");
+}
+
 // ---------------------------------------------------------------- no memory
 
 // Take every free frame with eager sbrk; returns how many pages were taken.
@@ -486,6 +548,7 @@ static struct test tests[] = {
     {t_exec_after_fork, "exec_after_fork", 0},
     {t_reuse_after_exit, "reuse_after_exit", 0},
     {t_nested_forks, "nested_forks", 0},
+    {t_give_copy_away, "give_copy_away", 0},
     {t_cow_no_memory, "cow_no_memory", 0},
     {0, 0, 0},
 };

@@ -348,6 +348,47 @@ static void t_ram_and_swap_full(char *name) {
   CHECK(wait_pid(sibling) == 0);
 }
 
+// ---------------------------------------------------------------- until sbrk fails
+
+// Pages sbrk gives one at a time (each written) until it fails, then gives
+// back: what usertests' countfree does, with swap counting too.
+static int count_until_fail(void) {
+  char *start = sbrk(0);
+  int n = 0;
+  for (char *a; (a = sbrk(PGSIZE)) != SBRK_ERROR; n++)
+    a[PGSIZE - 1] = 1;
+  sbrk(-(int)(sbrk(0) - start));
+  return n;
+}
+
+// Programs that allocate until sbrk fails finish, several times over, in
+// children that then exit or exec; what they count does not shrink (RAM
+// plus swap, less the page tables).
+static void t_until_sbrk_fails(char *name) {
+  int before = count_until_fail();
+  stats();
+  if (before < (int)ms.swap_slots)
+    fail("only %d pages before sbrk failed, with %d swap slots", before, (int)ms.swap_slots);
+  for (int k = 0; k < 2; k++) {
+    int pid = xfork();
+    if (pid == 0) {
+      for (char *a; (a = sbrk(PGSIZE)) != SBRK_ERROR;)
+        a[0] = 1;
+      if (k == 1) {
+        sbrk(-16 * PGSIZE); // a little room for exec, as usertests' execout
+        char *argv[] = {"/true", 0};
+        exec("/true", argv);
+        fail("exec /true failed");
+      }
+      exit(0);
+    }
+    CHECK(wait_pid(pid) == 0);
+  }
+  int after = count_until_fail();
+  if (after < before)
+    fail("sbrk gave %d pages before, %d after", before, after);
+}
+
 // ---------------------------------------------------------------- thrashing
 
 #define WORKERS 3
@@ -424,6 +465,7 @@ static struct test tests[] = {
     {t_exec_exit_swapped, "exec_exit_swapped", 0},
     {t_ram_and_swap_full, "ram_and_swap_full", 0},
     {t_swap_off, "swap_off", 0},
+    {t_until_sbrk_fails, "until_sbrk_fails", 0},
     {t_thrash_short, "thrash_5s", 0},
     {t_thrash, "thrash_60s", 1},
     {0, 0, 0},

@@ -21,9 +21,16 @@
 // if nobody else needs the frame (one reference; or two, the other being
 // the swap cache's copy of a slot no PTE names, which is dropped) the page
 // is ours alone: make the PTE writable in place (no copy, no flush).
-// Otherwise copy the frame to a new one, map that writable and release the
-// old frame; the stale TLB entry is flushed before the process runs in
-// user mode again (pagetable.c).
+// Otherwise the frame is copied, and one side gets the copy:
+//   - the other sharers, if none of them can be running on any hart
+//     (give_copy_away): their PTEs are rewritten to the copy (holding
+//     their vmlocks, tried only), and ours becomes writable in place. No
+//     TLB anywhere holds the old frame for them (a process that is not
+//     running holds no entry, and one that starts to run flushes first),
+//     and ours only gains a permission: no flush at all, which under QEMU
+//     saves the refill of its whole software TLB;
+//   - otherwise we do: map the copy writable, release the old frame, and
+//     flush our stale entry before we run in user mode again.
 //
 // Swap-in: the leaf table is made private, then the swap cache (swap.c)
 // gives the frame holding the slot's content, reading it from disk if no
@@ -77,6 +84,75 @@ static int sole_user(void *old) {
   return frame_refs(old) == 2 && swap_cache_drop(old) == 0;
 }
 
+// The address spaces that see the PTE slots mapping old, other than pte,
+// and how many such slots there are. Caller holds rmap_lock.
+static uint64 other_sharers(void *old, pte_t *pte, int *slots) {
+  uint64 mask = 0;
+  ptslot mine = ptslot_of(pte);
+  *slots = 0;
+  for (ptslot s = rmap_first(old); s != NO_PTSLOT; s = rmap_next(s)) {
+    if (s == mine)
+      continue;
+    (*slots)++;
+    mask |= rmap_sharers((pagetable_t)PGROUNDDOWN((uint64)ptslot_pte(s)));
+  }
+  return mask;
+}
+
+// Can the copy go to the others? Every reference to old is a mapping (no
+// swap cache, zero frame or pin), none of them is ours, and no address
+// space that sees one of them is running. Caller holds rmap_lock.
+static int others_can_take(struct proc *p, pte_t *pte, void *old, uint64 *sharers, int *slots) {
+  *sharers = other_sharers(old, pte, slots);
+  return *slots > 0 && frame_refs(old) == (uint32)*slots + 1 &&
+         !(*sharers & (1UL << (p - proc))) && !(*sharers & running_procs());
+}
+
+// Every PTE mapping old but pte now maps copy, which gets their references
+// (it has one already). Caller holds rmap_lock and the sharers' vmlocks.
+static void move_others(void *old, pte_t *pte, void *copy, int slots) {
+  ptslot mine = ptslot_of(pte), next;
+  for (ptslot s = rmap_first(old); s != NO_PTSLOT; s = next) {
+    next = rmap_next(s);
+    if (s == mine)
+      continue;
+    pte_t *q = ptslot_pte(s);
+    *q = PA2PTE(KVA2PA(copy)) | PTE_FLAGS(*q);
+    rmap_del_locked(old, q);
+    rmap_add_locked(copy, q);
+  }
+  for (int i = 1; i < slots; i++)
+    kretain(copy);
+  __atomic_fetch_sub(&frame_of(old)->refs, slots, __ATOMIC_ACQ_REL);
+  if (frame_has(frame_of(old), FRAME_MERGED))
+    frame_set(frame_of(copy), FRAME_MERGED);
+}
+
+// Give the fresh copy of old to the other sharers (the case table above).
+// Returns 0, or -1 with nothing changed if that cannot be shown safe.
+// Caller holds p->vmlock; pte is p's, in a private leaf table.
+static int give_copy_away(struct proc *p, pte_t *pte, void *old, void *copy) {
+  uint64 sharers, again, taken;
+  int slots, now;
+  rmap_lock();
+  int ok = others_can_take(p, pte, old, &sharers, &slots);
+  rmap_unlock();
+  if (!ok || vm_trylock_procs(sharers, &taken) < 0)
+    return -1;
+  rmap_lock();
+  ok = others_can_take(p, pte, old, &again, &now) && again == sharers && now == slots;
+  if (ok)
+    move_others(old, pte, copy, slots);
+  rmap_unlock();
+  // A sharer that started to run after the check above but before the PTE
+  // stores may have loaded the old frame: running_procs() reads after the
+  // stores, so such a sharer is seen here, and flushed.
+  if (ok && (running_procs() & sharers))
+    tlb_shootdown();
+  vm_unlock_procs(taken);
+  return ok ? 0 : -1;
+}
+
 static int cow_break(struct proc *p, uint64 va) {
   pte_t *pte = walk(p->pagetable, va, 1); // a shared leaf table is copied first
   if (pte == 0)
@@ -100,6 +176,12 @@ static int cow_break(struct proc *p, uint64 va) {
   memmove(mem, old, PGSIZE);
   if (frame_has(frame_of(old), FRAME_MERGED))
     VMSTAT_INC(dedup_cow_breaks);
+  if (give_copy_away(p, pte, old, mem) == 0) {
+    *pte = PA2PTE(KVA2PA(old)) | flags; // ours alone now: permissions only grow
+    VMSTAT_INC(cow_copies);
+    VMSTAT_INC(cow_gives);
+    return VM_OK;
+  }
   rmap_lock();
   rmap_del_locked(old, pte);
   *pte = PA2PTE(KVA2PA(mem)) | flags;

@@ -97,6 +97,22 @@ void tlb_shootdown(void) {
     sbi_remote_sfence_vma(others, 0, (uint64)-1);
 }
 
+// The processes running on some hart now, as a mask of proc[] indexes. A
+// process not in it holds no TLB entry anywhere, and one that starts to run
+// after a PTE store that preceded this read flushes its TLB first (run()
+// publishes cpu->proc before kvm_switch_user's flush, as tlb_shootdown
+// relies on).
+uint64 running_procs(void) {
+  uint64 mask = 0;
+  __sync_synchronize(); // the caller's PTE stores before the reads below
+  for (int h = 0; h < NCPU; h++) {
+    struct proc *q = __atomic_load_n(&cpus[h].proc, __ATOMIC_RELAXED);
+    if (q)
+      mask |= 1UL << (q - proc);
+  }
+  return mask;
+}
+
 pagetable_t pte_table(pte_t pte) { return PA2KVA(PTE2PA(pte)); }
 
 // ---------------------------------------------------------------- page-table pages

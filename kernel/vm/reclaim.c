@@ -126,37 +126,6 @@ static void unclaim(struct frame *f) {
   page_release(frame_kva(f)); // our pin; the last reference if all else went
 }
 
-// Try the vmlock of every address space in mask that we do not hold
-// already; taken gets the ones taken. Returns -1 (with none taken) if one
-// is busy.
-static void unlock_sharers(uint64 taken) {
-  for (int i = 0; i < NPROC; i++)
-    if (taken >> i & 1)
-      releasesleep(&proc[i].vmlock);
-}
-
-static int lock_sharers(uint64 mask, uint64 *taken) {
-  *taken = 0;
-  for (int i = 0; i < NPROC; i++) {
-    if (!(mask >> i & 1) || holdingsleep(&proc[i].vmlock))
-      continue;
-    if (!tryacquiresleep(&proc[i].vmlock)) {
-      unlock_sharers(*taken);
-      *taken = 0;
-      return -1;
-    }
-    *taken |= 1UL << i;
-  }
-  return 0;
-}
-
-static int all_held(uint64 mask) {
-  for (int i = 0; i < NPROC; i++)
-    if ((mask >> i & 1) && !holdingsleep(&proc[i].vmlock))
-      return 0;
-  return 1;
-}
-
 // The page at pte (in a leaf table) went to swap: every address space
 // sharing the table has one page fewer resident and one more on swap.
 static void account_swapout(pte_t *pte) {
@@ -193,7 +162,7 @@ static int unmap_victim(struct frame *f, struct batch *b) {
   struct look l;
   rmap_lock();
   look_at(kva, &l, 0);
-  if (!only_mapped(f, &l, 1) || !all_held(l.sharers)) {
+  if (!only_mapped(f, &l, 1) || !vm_holds_procs(l.sharers)) {
     rmap_unlock();
     b->contended = 1;
     return 0;
@@ -237,14 +206,14 @@ static void take_victim(struct frame *f, struct batch *b) {
   if (!claimed)
     return;
   uint64 taken;
-  if (lock_sharers(l.sharers, &taken) < 0) {
+  if (vm_trylock_procs(l.sharers, &taken) < 0) {
     b->contended = 1;
     unclaim(f);
     return;
   }
   if (!unmap_victim(f, b))
     unclaim(f);
-  unlock_sharers(taken);
+  vm_unlock_procs(taken);
 }
 
 static struct frame *clock_next(void) {

@@ -162,19 +162,40 @@ void swap_put(uint32 s) {
     frame_free(dead);
 }
 
-// A free slot, searched from just after near (so that a batch of victims
-// gets consecutive slots, written in one request) or from the cursor.
-// Caller holds the lock. Returns NO_SLOT if every slot is taken.
+// A free slot for a victim of a batch. The batch's next victim takes the
+// slot after the previous one's (near) when it is free, so that the batch
+// goes out in one request; a batch starts where a whole run of RUN free
+// slots begins, if there is one, so that pages swapped out together stay
+// together on disk and come back together (readahead). With swap all but
+// full runs are rare and not worth a search through every slot. Caller
+// holds the lock. Returns NO_SLOT if every slot is taken.
+#define RUN 32
+
 static uint32 find_free(uint32 near) {
-  uint32 start = near != NO_SLOT ? near + 1 : swap.cursor;
+  if (near != NO_SLOT && near + 1 < swap.nslots && *refs_of(near + 1) == 0)
+    return near + 1;
+  uint32 any = NO_SLOT, run = 0;
+  int want_run = swap.nslots - swap.used >= swap.nslots / 8;
   for (uint32 i = 0; i < swap.nslots; i++) {
-    uint32 s = (start + i) % swap.nslots;
-    if (*refs_of(s) == 0) {
+    uint32 s = (swap.cursor + i) % swap.nslots;
+    if (s == 0)
+      run = 0; // runs do not wrap around the end of the disk
+    if (*refs_of(s) != 0) {
+      run = 0;
+      continue;
+    }
+    if (any == NO_SLOT)
+      any = s;
+    if (!want_run)
+      break;
+    if (++run == RUN) {
       swap.cursor = s + 1;
-      return s;
+      return s - (RUN - 1);
     }
   }
-  return NO_SLOT;
+  if (any != NO_SLOT)
+    swap.cursor = any + 1;
+  return any;
 }
 
 // ---------------------------------------------------------------- cache
@@ -280,12 +301,14 @@ static void cache_for_read(uint32 s, void *kva) {
 // Slots after s that swap PTEs name and the cache lacks come in with it
 // (readahead): a page written out next to another is often needed next to
 // it, and one request of several pages costs little more than one page.
-// Not with swap half full: the copies would hold slots that pages still
-// in memory need. Fills pages[] (pages[0] is s's frame, cached already)
-// and returns how many. Caller holds the lock.
+// The copies take frames but no slot (their slots are taken already), and
+// a clean copy nobody maps is the cheapest victim there is; only with swap
+// all but full, when the reclaimer looks for little else, they would be in
+// the way. Fills pages[] (pages[0] is s's frame, cached already) and
+// returns how many. Caller holds the lock.
 static int read_ahead(uint32 s, void **pages) {
   int n = 1;
-  if (swap.used >= swap.nslots / 2)
+  if (swap.nslots - swap.used < swap.nslots / 16)
     return n;
   for (uint32 t = s + 1; n < READAHEAD && t < swap.nslots; t++, n++) {
     if (*refs_of(t) == 0 || *frame_slot(t) != 0)

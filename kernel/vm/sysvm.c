@@ -113,6 +113,7 @@ uint64 sys_memstat(void) {
   m->cow_faults = vmstats.cow_faults;
   m->cow_copies = vmstats.cow_copies;
   m->cow_reuses = vmstats.cow_reuses;
+  m->cow_gives = vmstats.cow_gives;
   m->dedup_scans = vmstats.dedup_scans;
   m->dedup_merges = vmstats.dedup_merges;
   m->dedup_cow_breaks = vmstats.dedup_cow_breaks;

@@ -280,6 +280,46 @@ void uvmcount(pagetable_t pt, int *resident, int *swapped) {
   *swapped = u.swapped;
 }
 
+// ---------------------------------------------------------------- several address spaces
+//
+// The reclaimer and a COW fault that gives its copy away change PTEs of
+// other address spaces, found through the reverse map as a mask of proc[]
+// indexes (rmap_sharers). They only TRY those vmlocks: they may hold their
+// own already, and waiting for another out of proc-table order could close
+// a cycle (vm.h); an address space that is busy is left alone this time.
+
+// Try the vmlock of every process in mask that the caller does not hold
+// already; *taken gets the ones taken. Returns 0, or -1 (with none taken)
+// if one is busy.
+int vm_trylock_procs(uint64 mask, uint64 *taken) {
+  *taken = 0;
+  for (int i = 0; i < NPROC; i++) {
+    if (!(mask >> i & 1) || holdingsleep(&proc[i].vmlock))
+      continue;
+    if (!tryacquiresleep(&proc[i].vmlock)) {
+      vm_unlock_procs(*taken);
+      *taken = 0;
+      return -1;
+    }
+    *taken |= 1UL << i;
+  }
+  return 0;
+}
+
+void vm_unlock_procs(uint64 taken) {
+  for (int i = 0; i < NPROC; i++)
+    if (taken >> i & 1)
+      releasesleep(&proc[i].vmlock);
+}
+
+// Does the caller hold the vmlock of every process in mask?
+int vm_holds_procs(uint64 mask) {
+  for (int i = 0; i < NPROC; i++)
+    if ((mask >> i & 1) && !holdingsleep(&proc[i].vmlock))
+      return 0;
+  return 1;
+}
+
 // ---------------------------------------------------------------- processes
 
 // Can n more pages be backed by free frames and free swap slots, beside

@@ -47,7 +47,8 @@ UCFLAGS = -Wall -Werror -O -Wno-main $(ARCHFLAGS)
 LDFLAGS = -z max-page-size=4096 --no-warn-rwx-segments
 
 # ---------------------------------------------------------------- kernel
-KSRCS = $(wildcard $K/*.c $K/fs/*.c $K/vm/*.c) $(wildcard $K/*.S)
+KDIRS = $K $K/sched $K/dev $K/vm $K/fs $K/proc $K/trap
+KSRCS = $(foreach d,$(KDIRS),$(wildcard $d/*.c $d/*.S))
 KOBJS = $(patsubst %.S,%.o,$(patsubst %.c,%.o,$(KSRCS)))
 
 $K/kernel: $(KOBJS) $K/kernel.ld
@@ -60,7 +61,7 @@ $K/%.o: $K/%.c
 $K/%.o: $K/%.S
 	$(CC) $(ASFLAGS) -c -o $@ $<
 
-# The lock-order checking kernel (kernel/lockcheck.c): its own objects.
+# The lock-order checking kernel (kernel/sched/lockcheck.c): its own objects.
 LCOBJS = $(patsubst $K/%,$K/lc/%,$(KOBJS))
 
 $K/kernel-lc: $(LCOBJS) $K/kernel.ld
@@ -123,7 +124,7 @@ SWAPMB ?= 256
 swap.img:
 	truncate -s $(SWAPMB)M swap.img
 
--include $K/*.d $K/fs/*.d $K/vm/*.d $U/*.d $(LCOBJS:.o=.d)
+-include $(KOBJS:.o=.d) $U/*.d $(LCOBJS:.o=.d)
 
 .PRECIOUS: $U/%.o
 
@@ -175,10 +176,10 @@ bench: deps
 
 # The compatibility fixture (user/compat_*.c) keeps xv6's style on purpose.
 format:
-	clang-format -i $(filter-out $U/compat_%.c,$(wildcard $K/*.[ch] $K/fs/*.[ch] $K/vm/*.[ch] $U/*.[ch] mkfs/*.c tests/host/*.[ch]))
+	clang-format -i $(filter-out $U/compat_%.c,$(foreach d,$(KDIRS),$(wildcard $d/*.[ch])) $(wildcard $U/*.[ch] mkfs/*.c tests/host/*.[ch]))
 
 clean:
-	rm -f $K/*.o $K/*.d $K/fs/*.o $K/fs/*.d $K/vm/*.o $K/vm/*.d $K/kernel $K/kernel.asm $K/kernel-lc
+	rm -f $(foreach d,$(KDIRS),$d/*.o $d/*.d) $K/kernel $K/kernel.asm $K/kernel-lc
 	rm -rf $K/lc
 	rm -f $U/*.o $U/*.d $U/_* mkfs/mkfs fs.img swap.img .gdbinit
 	rm -rf $U/stripped tests/host/build

@@ -48,8 +48,8 @@
 // half-delivered message.
 //
 // Locks: ipc_lock (a spinlock) protects every slot and next_seq. It is
-// taken before p->lock (sleep and wakeup take that) and never together
-// with a vmlock: moves run without it, their partner held by the states
+// taken before p->lock (find_receiver) and "sched" (sleep and wakeup take
+// that), and never together with a vmlock: moves run without it, their partner held by the states
 // above.
 #include "types.h"
 #include "param.h"

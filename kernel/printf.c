@@ -1,120 +1,119 @@
-// Kernel console output: printf and panic.
-// printf takes a lock so that lines from different harts do not mix; panic
-// skips it (the holder may be the hart that broke) and stops every hart's
-// output afterwards.
+// Kernel console output: printf and panic (kernel/lib.h).
+//
+// Bytes go straight to the UART's polled transmitter (uartputc_sync),
+// which takes no lock and never sleeps, so printf works anywhere: in
+// interrupt handlers, under any lock, before the console is set up.
+//
+// Lock: "pr" keeps the calls of different harts from mixing. It is taken
+// under any other lock (the innermost but for "sched", under which only a
+// panic prints). panic() does without it, since the hart that holds it
+// may be the one that broke, then sets `panicked`, which silences every
+// other hart's output: the panic message stays the last line.
+//
+// Conversions: %d %u %x %p %s %c %%, with a field width (padded with
+// spaces, or with zeros when it starts with 0) and l or ll for 64 bits.
 #include <stdarg.h>
 
-#include "types.h"
-#include "param.h"
-#include "spinlock.h"
-#include "memlayout.h"
-#include "riscv.h"
-#include "proc.h"
-#include "defs.h"
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/riscv.h"
+#include "kernel/spinlock.h"
+#include "kernel/lib.h"
+#include "kernel/sched/sched.h"
+#include "kernel/dev/dev.h"
 
-volatile int panicked = 0; // set once; uart output then stops on other harts
+volatile int panicked;
 
-static struct {
-  struct spinlock lock; // serializes whole printf calls
-  int locking;          // 0 while panicking
-} pr;
+static struct spinlock pr;
+static int use_lock; // 0 before printfinit() and after a panic
 
-static const char digits[] = "0123456789abcdef";
+// One conversion: what %[0][width][l...]verb asked for.
+struct conv {
+  char verb;
+  char fill; // ' ' or '0'
+  int width;
+  int wide; // l or ll: a 64-bit argument
+};
 
-static void print_unsigned(uint64 x, int base, int width, char pad) {
-  char buf[24];
-  int i = 0;
-  do {
-    buf[i++] = digits[x % base];
-    x /= base;
-  } while (x != 0);
-  while (i < width && i < (int)sizeof(buf))
-    buf[i++] = pad;
-  while (--i >= 0)
-    consputc(buf[i]);
-}
-
-static void print_signed(long x, int width) {
-  if (x < 0) {
-    consputc('-');
-    print_unsigned(-(uint64)x, 10, width > 0 ? width - 1 : 0, ' ');
-  } else {
-    print_unsigned(x, 10, width, ' ');
-  }
-}
-
-static void print_string(const char *s) {
-  if (s == 0)
-    s = "(null)";
+static void put_str(const char *s) {
   while (*s)
-    consputc(*s++);
+    uartputc_sync(*s++);
 }
 
-// Formats one conversion starting after '%'; returns the characters used.
-static int print_one(const char *f, va_list *ap) {
-  int used = 0, longs = 0, width = 0;
-  char pad = ' ';
-  if (f[used] == '0')
-    pad = '0';
-  while (f[used] >= '0' && f[used] <= '9')
-    width = width * 10 + (f[used++] - '0');
-  while (f[used] == 'l') {
-    longs++;
-    used++;
-  }
-  char c = f[used++];
-  switch (c) {
-  case 'd':
-    print_signed(longs ? va_arg(*ap, long) : va_arg(*ap, int), width);
-    break;
-  case 'u':
-    print_unsigned(longs ? va_arg(*ap, uint64) : va_arg(*ap, uint), 10, width, pad);
-    break;
-  case 'x':
-    print_unsigned(longs ? va_arg(*ap, uint64) : va_arg(*ap, uint), 16, width, pad);
-    break;
-  case 'p':
-    print_string("0x");
-    print_unsigned(va_arg(*ap, uint64), 16, 16, '0');
-    break;
-  case 's':
-    print_string(va_arg(*ap, char *));
-    break;
-  case 'c':
-    consputc(va_arg(*ap, int));
-    break;
-  case '%':
-    consputc('%');
-    break;
-  case 0:
-    return used - 1; // a lone '%' at the end
-  default:
-    consputc('%');
-    consputc(c);
-  }
-  return used;
+// Write sign, then v in base, right-aligned in c->width columns.
+static void put_num(const struct conv *c, const char *sign, uint64 v, int base) {
+  char rev[20]; // digits, least significant first: 2^64 has 20
+  int n = 0;
+  do {
+    rev[n++] = "0123456789abcdef"[v % base];
+    v /= base;
+  } while (v);
+  int pad = c->width - n - strlen(sign);
+  for (; c->fill == ' ' && pad > 0; pad--)
+    uartputc_sync(' ');
+  put_str(sign);
+  for (; pad > 0; pad--)
+    uartputc_sync('0');
+  while (n > 0)
+    uartputc_sync(rev[--n]);
 }
 
-// Supports %d %u %x %p %s %c %% with optional width, zero padding and l/ll.
+// Read a conversion after its '%'; returns where the format goes on.
+static const char *parse_conv(const char *f, struct conv *c) {
+  c->fill = *f == '0' ? '0' : ' ';
+  for (c->width = 0; *f >= '0' && *f <= '9'; f++)
+    c->width = 10 * c->width + (*f - '0');
+  for (c->wide = 0; *f == 'l'; f++)
+    c->wide = 1;
+  c->verb = *f;
+  return *f ? f + 1 : f; // a lone '%' at the end prints nothing
+}
+
+static void convert(const struct conv *c, va_list *ap) {
+  if (c->verb == 'd') {
+    long v = c->wide ? va_arg(*ap, long) : va_arg(*ap, int);
+    put_num(c, v < 0 ? "-" : "", v < 0 ? -(uint64)v : (uint64)v, 10);
+  } else if (c->verb == 'u' || c->verb == 'x') {
+    uint64 v = c->wide ? va_arg(*ap, uint64) : va_arg(*ap, uint);
+    put_num(c, "", v, c->verb == 'u' ? 10 : 16);
+  } else if (c->verb == 'p') {
+    struct conv full = {.fill = '0', .width = 18}; // 0x and 16 digits
+    put_num(&full, "0x", va_arg(*ap, uint64), 16);
+  } else if (c->verb == 's') {
+    const char *s = va_arg(*ap, const char *);
+    put_str(s ? s : "(null)");
+  } else if (c->verb == 'c') {
+    uartputc_sync(va_arg(*ap, int));
+  } else if (c->verb != 0) { // %% and unknown verbs print themselves
+    if (c->verb != '%')
+      uartputc_sync('%');
+    uartputc_sync(c->verb);
+  }
+}
+
 void printf(char *fmt, ...) {
   va_list ap;
-  int locking = pr.locking;
-  if (locking)
-    acquire(&pr.lock);
+  int locked = use_lock;
+  if (locked)
+    acquire(&pr);
   va_start(ap, fmt);
-  for (const char *f = fmt; *f; f++) {
-    if (*f != '%')
-      consputc(*f);
-    else
-      f += print_one(f + 1, &ap);
+  const char *f = fmt;
+  while (*f) {
+    if (*f != '%') {
+      uartputc_sync(*f++);
+      continue;
+    }
+    struct conv c;
+    f = parse_conv(f + 1, &c);
+    convert(&c, &ap);
   }
   va_end(ap);
-  if (locking)
-    release(&pr.lock);
+  if (locked)
+    release(&pr);
 }
 
 void panic(char *s) {
-  pr.locking = 0;
+  use_lock = 0;
   printf("panic: %s\n", s);
   panicked = 1;
   for (;;)
@@ -122,6 +121,6 @@ void panic(char *s) {
 }
 
 void printfinit(void) {
-  initlock(&pr.lock, "pr");
-  pr.locking = 1;
+  initlock(&pr, "pr");
+  use_lock = 1;
 }

@@ -6,7 +6,7 @@
 #include "memlayout.h"
 #include "riscv.h"
 #include "sbi.h"
-#include "defs.h"
+#include "lib.h"
 
 #define EXT_TIME 0x54494D45
 #define EXT_IPI 0x735049

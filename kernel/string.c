@@ -3,7 +3,7 @@
 // (copy-on-write breaks, zero-filled pages).
 #include "types.h"
 #include "riscv.h"
-#include "defs.h"
+#include "lib.h"
 
 static int aligned8(const void *a, const void *b, uint n) {
   return (((uint64)a | (uint64)b | n) & 7) == 0;

@@ -1,4 +1,4 @@
-// Host tests of the storage stack: kernel/sleeplock.c and every file of
+// Host tests of the storage stack: kernel/sched/sleeplock.c and every file of
 // kernel/fs/, run on a memory disk holding an image made by mkfs/mkfs.
 // Threads stand in for processes and call the sys_* functions directly;
 // "user memory" is host memory, and addresses below 4096 are bad user
@@ -48,7 +48,7 @@
 #include "kernel/buf.h"
 #include "kernel/defs.h"
 #include "kernel/fs/fsdefs.h"
-#include "kernel/sleeplock.c"
+#include "kernel/sched/sleeplock.c"
 #include "kernel/fs/bcache.c"
 #include "kernel/fs/log.c"
 #include "kernel/fs/super.c"

@@ -1,4 +1,4 @@
-// Host unit tests of the lock-order checker (kernel/lockcheck.c): orders
+// Host unit tests of the lock-order checker (kernel/sched/lockcheck.c): orders
 // kept and inverted (directly and through a third class), the nesting
 // rules of one class, try-acquires, sleep locks taken under a spinlock,
 // interrupt handlers, per-process sleep-lock sets, and releases of locks
@@ -23,7 +23,7 @@
 #include "kernel/spinlock.h"
 #include "kernel/proc.h"
 #include "kernel/defs.h"
-#include "kernel/lockcheck.c"
+#include "kernel/sched/lockcheck.c"
 #undef memmove
 #undef memset
 #undef memcmp

@@ -1,14 +1,13 @@
 // System-call dispatch: the number is in a7, arguments in a0..a5, and the
 // result goes back in a0. The argument helpers read the saved registers;
 // pointers are checked only when the memory is touched (copyin/copyout).
-#include "types.h"
-#include "param.h"
-#include "memlayout.h"
-#include "riscv.h"
-#include "spinlock.h"
-#include "proc.h"
-#include "syscall.h"
-#include "defs.h"
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/riscv.h"
+#include "kernel/spinlock.h"
+#include "kernel/proc.h"
+#include "kernel/syscall.h"
+#include "kernel/defs.h"
 
 // Fetch the 64-bit word at user address addr.
 int fetchaddr(uint64 addr, uint64 *ip) {

@@ -31,7 +31,7 @@
 #include "kernel/fs.h"
 #include "kernel/buf.h"
 #include "kernel/virtio.h"
-#include "kernel/defs.h"
+#include "kernel/defs.h" // kalloc (vm/), sleep and wakeup (sched/), dev.h
 
 #define NDISK 2
 #define QSIZE 64   // descriptors per queue

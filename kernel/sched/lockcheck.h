@@ -1,6 +1,6 @@
 // Lock-order checking, in the debug build only (make LOCKCHECK=1 ..., or
 // the kernel/kernel-lc that `make test` builds beside kernel/kernel).
-// kernel/lockcheck.c explains how it works.
+// kernel/sched/lockcheck.c explains how it works.
 //
 // Every spinlock and sleep lock belongs to a class, named by the name
 // given to initlock()/initsleeplock(). spinlock.c and sleeplock.c call:

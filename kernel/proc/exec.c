@@ -31,16 +31,16 @@
 //
 // Every frame exec allocates comes from exec_frame(), which waits for the
 // reclaimer (swap) when memory runs short.
-#include "types.h"
-#include "param.h"
-#include "memlayout.h"
-#include "riscv.h"
-#include "spinlock.h"
-#include "proc.h"
-#include "stat.h"
-#include "defs.h"
-#include "elf.h"
-#include "vm/vm.h"
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/memlayout.h"
+#include "kernel/riscv.h"
+#include "kernel/spinlock.h"
+#include "kernel/proc.h"
+#include "kernel/stat.h"
+#include "kernel/defs.h"
+#include "kernel/elf.h"
+#include "kernel/vm/vm.h"
 
 #define MAXSEGS 8   // PT_LOAD segments accepted (user.ld makes two)
 #define MAXPHNUM 64 // program headers accepted

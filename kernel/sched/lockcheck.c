@@ -24,7 +24,7 @@
 // - A try-acquire records no edge (it never waits), but the lock it takes
 //   is held like any other. So does acquiresleep() with a spinlock held
 //   (iput does that with a lock nobody else can hold): it cannot wait
-//   either, since sleeping with a spinlock held panics in sched().
+//   either, since sleeping with a spinlock held panics in leave() (sched.c).
 // - A sleep lock taken in an interrupt handler or the scheduler is
 //   reported; so is releasing a lock not held.
 // Once a report starts, checking stops: printing takes locks too.
@@ -34,13 +34,14 @@
 // added, so the fast path reads direct[] without it. A hart's held set is
 // touched only by that hart with interrupts off, a process's only by the
 // process.
-#include "types.h"
-#include "param.h"
-#include "riscv.h"
-#include "spinlock.h"
-#include "proc.h"
-#include "defs.h"
-#include "lockcheck.h"
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/riscv.h"
+#include "kernel/spinlock.h"
+#include "kernel/proc.h"
+#include "kernel/lib.h"
+#include "kernel/sched/sched.h"
+#include "kernel/sched/lockcheck.h"
 
 #ifdef LOCKCHECK // the whole file: the normal kernel carries none of it
 

@@ -6,14 +6,13 @@
 // back on only when the outermost push_off is undone, and only if they
 // were on before it). In LOCKCHECK builds every acquire and release is
 // reported to the lock-order checker (lockcheck.c).
-#include "types.h"
-#include "param.h"
-#include "memlayout.h"
-#include "riscv.h"
-#include "spinlock.h"
-#include "proc.h"
-#include "defs.h"
-#include "lockcheck.h"
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/riscv.h"
+#include "kernel/spinlock.h"
+#include "kernel/lib.h"
+#include "kernel/sched/sched.h"
+#include "kernel/sched/lockcheck.h"
 
 void initlock(struct spinlock *lk, char *name) {
   *lk = (struct spinlock){.name = name};
@@ -58,7 +57,7 @@ void push_off(void) {
 }
 
 // Interrupts are not checked to be still off here: reading sstatus on
-// every release costs more than the rest of it (riscv.h); sched() checks.
+// every release costs more than the rest of it (riscv.h); leave() (sched.c) checks.
 void pop_off(void) {
   struct cpu *here = mycpu();
   if (here->noff <= 0)

@@ -5,13 +5,14 @@
 // is full (used by write() to the console); uartputc_sync() spins on the
 // line status register (used by kernel printf and echo, which may run with
 // interrupts off). Input arrives by interrupt and goes to consoleintr().
-#include "types.h"
-#include "param.h"
-#include "memlayout.h"
-#include "riscv.h"
-#include "spinlock.h"
-#include "proc.h"
-#include "defs.h"
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/memlayout.h"
+#include "kernel/riscv.h"
+#include "kernel/spinlock.h"
+#include "kernel/lib.h"
+#include "kernel/sched/sched.h"
+#include "kernel/dev/dev.h"
 
 // Register offsets (16550 data sheet).
 #define RHR 0 // receive holding (read)
@@ -32,8 +33,6 @@
 #define LSR_TX_EMPTY 0x20
 
 static volatile uchar *const uart = (volatile uchar *)PA2KVA(UART0);
-
-extern volatile int panicked;
 
 #define TXSIZE 64
 static struct {

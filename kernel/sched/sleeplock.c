@@ -31,8 +31,9 @@
 #include "kernel/spinlock.h"
 #include "kernel/sleeplock.h"
 #include "kernel/proc.h"
-#include "kernel/defs.h"
-#include "kernel/lockcheck.h"
+#include "kernel/lib.h"
+#include "kernel/sched/sched.h"
+#include "kernel/sched/lockcheck.h"
 
 void initsleeplock(struct sleeplock *lk, char *name) {
   *lk = (struct sleeplock){.name = name};

@@ -8,7 +8,7 @@
 #ifndef FILE_H
 #define FILE_H
 
-#define CONSOLE 1 // major number of the console device (kernel/console.c)
+#define CONSOLE 1 // major number of the console device (kernel/dev/console.c)
 
 // A driver moves up to n bytes to dst or from src, a user address when
 // user_dst or user_src is 1 and a kernel address when it is 0, and

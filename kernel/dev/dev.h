@@ -6,8 +6,8 @@
 // through virtio_disk_*.
 //
 // Locks: "uart" (the transmit ring), "cons" (the input line) and
-// "virtio_disk" are spinlocks taken alone, before only "sched"; the
-// console's lock is let go before a hot key's handler runs.
+// "virtio_disk0", "virtio_disk1" (each disk's rings) are spinlocks taken
+// alone, before only "sched" (sleep, wakeup) and "pr" (printf).
 #ifndef DEV_H
 #define DEV_H
 

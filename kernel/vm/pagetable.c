@@ -80,9 +80,9 @@ void tlb_flush_before_user(void) {
 //
 // Only harts running a process need the fence: an idle hart flushes when it
 // starts running one (kvm_switch_user). The PTE stores above are ordered
-// before the reads of cpu->proc below, and run() (proc.c) orders its store
-// of cpu->proc before its flush, so a hart is either seen running here or
-// flushes after the stores. A remote fence is expensive under QEMU (the
+// before the reads of cpu->proc below, and enter() (sched/sched.c) orders
+// its store of cpu->proc before its flush, so a hart is either seen
+// running here or flushes after the stores. A remote fence is expensive under QEMU (the
 // target harts' threads must wake), so this matters.
 void tlb_shootdown(void) {
   uint64 others = 0;
@@ -99,7 +99,7 @@ void tlb_shootdown(void) {
 
 // The processes running on some hart now, as a mask of proc[] indexes. A
 // process not in it holds no TLB entry anywhere, and one that starts to run
-// after a PTE store that preceded this read flushes its TLB first (run()
+// after a PTE store that preceded this read flushes its TLB first (enter()
 // publishes cpu->proc before kvm_switch_user's flush, as tlb_shootdown
 // relies on).
 uint64 running_procs(void) {

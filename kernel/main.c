@@ -30,15 +30,17 @@ static void hart_init(int devices) {
 // The layers, bottom up: each is set up before the layers above it,
 // which may use it at once. Memory comes first: the frame table and the
 // kernel page table are all the later steps need to allocate.
+// clang-format off
 static void (*const boot_steps[])(void) = {
-    kinit,      kvminit, kvminithart, // frames; the kernel's page table, on
-    sched_init, clock_init,           // sched/
-    procinit,   ipcinit,              // the process table, IPC slots
-    plicinit,                         // dev/: interrupt sources
-    binit,      iinit,   fileinit,    // fs/: caches and tables
-    virtio_disk_init,                 // dev/: both disks
-    vm_init,                          // vm/: rmap, reclaim, swap on disk 1
+    kinit, kvminit, kvminithart, // vm/: frames; the kernel page table, on
+    sched_init, clock_init,      // sched/
+    procinit, ipcinit,           // the process table, IPC slots
+    plicinit,                    // dev/: interrupt sources
+    binit, iinit, fileinit,      // fs/: caches and tables
+    virtio_disk_init,            // dev/: both disks
+    vm_init,                     // vm/: rmap, reclaim, swap on disk 1
 };
+// clang-format on
 
 // Where the layers meet without calling each other: the file system
 // reaches the console through devsw[], the console's ^P lists processes.

@@ -24,7 +24,7 @@ struct trapframe {
   uint64 a0, a1, a2, a3, a4, a5, a6, a7;           // 72 .. 128
   uint64 s2, s3, s4, s5, s6, s7, s8, s9, s10, s11; // 136 .. 208
   uint64 t3, t4, t5, t6;                           // 216 .. 240
-  uint64 epc, kernel_sp, kernel_hartid; // 248: user pc; kernel stack top, tp
+  uint64 epc, kernel_sp, kernel_hartid;            // 248: user pc; kernel stack top, tp
 };
 
 // A slot is UNUSED, USED while fork or userinit fills it in, then live
@@ -85,9 +85,9 @@ struct proc {
 extern struct proc proc[NPROC];
 
 // proc/proc.c: the lifecycle
-void procinit(void);  // at boot
-void userinit(void);  // at boot: the first process, which runs /init
-int fork(void);       // the system calls' work (proc/sysproc.c)
+void procinit(void); // at boot
+void userinit(void); // at boot: the first process, which runs /init
+int fork(void);      // the system calls' work (proc/sysproc.c)
 int wait(uint64 addr);
 int kill(int pid);
 int getppid(void);

@@ -77,7 +77,9 @@ void sched_init(void) { initlock(&sched_lock, "sched"); }
 // The hart id; interrupts must be off so the caller cannot move meanwhile.
 int cpuid(void) { return r_tp(); }
 
-struct cpu *mycpu(void) { return &cpus[cpuid()]; }
+struct cpu *mycpu(void) {
+  return &cpus[cpuid()];
+}
 
 // The process whose kernel thread runs this code, or 0 on an idle thread.
 // A thread keeps its stack when it moves to another hart, so the stack

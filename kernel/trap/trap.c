@@ -39,14 +39,14 @@ enum { ECALL_FROM_U = 8, FETCH_PAGE_FAULT = 12, LOAD_PAGE_FAULT = 13, STORE_PAGE
 
 enum irq { NO_IRQ, DEVICE_IRQ, CLOCK_IRQ };
 
+// clang-format off
 static const char *const exception_names[16] = {
-    "misaligned fetch", "instruction access fault", "illegal instruction",
-    "breakpoint",       "misaligned load",          "load access fault",
-    "misaligned store", "store access fault",       0,
-    0,                  0,                          0,
-    "instruction page fault", "load page fault",    0,
-    "store page fault",
+    [0] = "misaligned fetch", [1] = "instruction access fault", [2] = "illegal instruction",
+    [3] = "breakpoint",       [4] = "misaligned load",          [5] = "load access fault",
+    [6] = "misaligned store", [7] = "store access fault",       [12] = "instruction page fault",
+    [13] = "load page fault", [15] = "store page fault",
 };
+// clang-format on
 
 static const char *cause_name(uint64 scause) {
   const char *name = scause < 16 ? exception_names[scause] : 0;

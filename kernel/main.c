@@ -3,7 +3,8 @@
 // layer by layer, from the bottom (kernel/sched/sched.h tells the layers),
 // wires the layers that meet only here, and starts the other harts, which
 // enter kmain_secondary(). Every hart ends in its idle thread
-// (scheduler()).
+// (scheduler()). No locks: the other harts wait for `up`, set once the
+// boot hart is done.
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/memlayout.h"

@@ -2,6 +2,8 @@
 // sbrk, and the clock's sleep (pause) and uptime; poweroff. Each reads
 // its arguments from the trap frame (kernel/trap/syscall.c) and calls the
 // layer that does the work: proc.c, the VM's vm_grow, the clock's ticks.
+// Locks: tickslock (sched/clock.c) while reading or waiting for ticks;
+// none of its own.
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/memlayout.h"

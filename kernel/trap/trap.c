@@ -17,6 +17,10 @@
 //                             one line naming pid, cause and address
 //   anything else, kernel     a kernel bug: panic
 // A killed process exits when its trap is over, before user mode.
+//
+// Locks: none of its own; a trap from user mode may take any lock below,
+// and a trap in kernel mode comes only while the hart holds no spinlock
+// (spinlocks keep interrupts off), so its handlers may take spinlocks.
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/memlayout.h"

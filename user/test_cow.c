@@ -398,7 +398,9 @@ static void t_reuse_after_exit(char *name) {
   uint64 copies = counter(0), reuses = counter(1);
   for (int i = 0; i < n; i++)
     stamp(base, i, 1);
-  CHECK(counter(0) == copies && counter(1) - reuses == (uint64)n);
+  // The counters are the whole system's: another process (init reaping an
+  // orphan, say) may reuse a page of its own meanwhile, but none copies.
+  CHECK(counter(0) == copies && counter(1) - reuses >= (uint64)n);
   for (int i = 0; i < n; i++)
     CHECK(stamped(base, i, 1));
 }

@@ -16,13 +16,20 @@
 //           is checked
 //   file    write a file in random chunks, read it back, check, unlink
 //   audit   vmaudit() must find nothing, several times a second
+//   swap    a region larger than RAM (plus what the others use) whose
+//           pages each hold a seeded pattern of their own generation: a
+//           round rewrites or checks a random window, so pages of every
+//           load go to swap and come back
+//   ipc     a child receives a message (random length and offsets, page
+//           aligned or not, so whole pages are shared or bytes copied) and
+//           replies with every byte changed; both sides check
 // Besides its own work, every load keeps REGION pages filled with a
 // seeded pattern and checks all of them every round, so memory corrupted
 // by any load (or by the kernel) is found by its owner. The testlib
 // runner then checks that every frame came back and vmaudit() is clean;
 // the test driver runs fsck.
 //
-// Adding a load (swap, IPC): write `static void load_x(struct load *l)`
+// Adding a load: write `static void load_x(struct load *l)`
 // doing one round (call soak_fail() on a wrong byte; l->rng is its own
 // random stream) and add {load_x, "x"} to loads[]. A round should take
 // well under a second so that the run ends on time.
@@ -30,6 +37,7 @@
 #include "kernel/param.h"
 #include "kernel/riscv.h"
 #include "kernel/fcntl.h"
+#include "kernel/memstat.h"
 #include "user/user.h"
 #include "user/testlib.h"
 
@@ -38,6 +46,8 @@
 #define DEDUP_PAGES 64   // pages of the dedup load
 #define STREAM 20000     // bytes per pipe round
 #define FILE_BYTES 12000 // bytes per file round
+#define SWAP_WINDOW 256  // pages the swap load touches per round
+#define IPC_MAX (24 * PGSIZE)
 #define NELEM(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 struct load {
@@ -266,9 +276,75 @@ static void load_audit(struct load *l) {
   sleep(2);
 }
 
+// The swap load's region: 1.1 x RAM, filled on first touch; gen[i] is
+// the generation page i holds (0: not touched yet, still zero).
+static char *swap_region;
+static int swap_pages;
+static ushort *swap_gen;
+
+static uint page_seed(int page, int gen) { return seed * 2654435761u + page * 40503u + gen; }
+
+static void load_swap(struct load *l) {
+  if (swap_region == 0) {
+    static struct memstat m;
+    if (memstat(&m) < 0 || m.swap_slots == 0) { // no swap disk: nothing to do
+      sleep(10);
+      return;
+    }
+    swap_pages = m.total_frames * 11 / 10;
+    swap_region = sbrklazy(swap_pages * PGSIZE);
+    swap_gen = malloc(swap_pages * sizeof(ushort));
+    if (swap_region == SBRK_ERROR || swap_gen == 0)
+      soak_fail(l, "swap region: no memory", 0);
+    memset(swap_gen, 0, swap_pages * sizeof(ushort));
+  }
+  int start = pick(l, swap_pages - SWAP_WINDOW), write = pick(l, 2);
+  for (int i = start; i < start + SWAP_WINDOW; i++) {
+    char *page = swap_region + (uint64)i * PGSIZE;
+    if (swap_gen[i] == 0 ? nonzero(page, PGSIZE) >= 0
+                         : check_fill(page, PGSIZE, page_seed(i, swap_gen[i])) >= 0)
+      soak_fail(l, "a page came back from swap wrong", i);
+    if (write) {
+      swap_gen[i]++;
+      fill(page, PGSIZE, page_seed(i, swap_gen[i]));
+    }
+  }
+}
+
+static char ipc_out[IPC_MAX + PGSIZE], ipc_in[IPC_MAX + PGSIZE];
+
+// One exchange with a fresh child: the message has a random length and
+// offset; the server's buffer has the same page offset half of the time
+// (whole pages shared), another otherwise (bytes copied).
+static void load_ipc(struct load *l) {
+  int len = pick(l, IPC_MAX) + 1, off = pick(l, PGSIZE), same = pick(l, 2);
+  uint s = next(l);
+  char *out = (char *)PGROUNDUP((uint64)ipc_out) + off; // message, and reply buffer
+  int pid = xfork();
+  if (pid == 0) {
+    char *in = (char *)PGROUNDUP((uint64)ipc_in) + (same ? off : (off + 8) % PGSIZE);
+    int from = recv(in, IPC_MAX);
+    if (from != getppid() || check_fill(in, len, s) >= 0)
+      exit(1);
+    for (int i = 0; i < len; i++)
+      in[i] ^= 0x5a;
+    exit(reply(from, in, len) == 0 ? 0 : 1);
+  }
+  fill(out, len, s);
+  int got = send(pid, out, len, out, IPC_MAX);
+  if (got != len)
+    soak_fail(l, "send did not get the whole reply", got);
+  for (int i = 0; i < len; i++) // the reply: every byte of the message changed
+    out[i] ^= 0x5a;
+  check_bytes(l, out, len, s, "ipc reply");
+  if (wait_pid(pid) != 0)
+    soak_fail(l, "ipc server failed", 0);
+}
+
 static struct load loads[] = {
     {load_fork, "fork"}, {load_exec, "exec"}, {load_sbrk, "sbrk"},   {load_dedup, "dedup"},
-    {load_pipe, "pipe"}, {load_file, "file"}, {load_audit, "audit"},
+    {load_pipe, "pipe"}, {load_file, "file"}, {load_audit, "audit"}, {load_swap, "swap"},
+    {load_ipc, "ipc"},
 };
 
 // ---------------------------------------------------------------- runner

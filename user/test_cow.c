@@ -398,7 +398,9 @@ static void t_reuse_after_exit(char *name) {
   uint64 copies = counter(0), reuses = counter(1);
   for (int i = 0; i < n; i++)
     stamp(base, i, 1);
-  CHECK(counter(0) == copies && counter(1) - reuses == (uint64)n);
+  // The counters are the whole system's: another process (init reaping an
+  // orphan, say) may reuse a page of its own meanwhile, but none copies.
+  CHECK(counter(0) == copies && counter(1) - reuses >= (uint64)n);
   for (int i = 0; i < n; i++)
     CHECK(stamped(base, i, 1));
 }
@@ -448,20 +450,21 @@ static int gen_three(int i) { return 3; }
 static int gen_four(int i) { return 4; }
 
 // The writer of a COW page keeps the frame and the sleeping sharers get
-// the copy (no TLB flush): two children that sleep while the parent
-// rewrites every page must still see the old content, and a third that
-// keeps reading on another hart meanwhile (so that the copy must not go to
-// it) must never see a new value. cow_gives shows that copies went away.
-// Twice, with fresh pages.
-static void give_round(void) {
+// the copy (no TLB flush). Round one: two children sleep while the parent
+// rewrites every page; they must still see the old content, and copies
+// must have gone to them (cow_gives). Round two: a child keeps reading on
+// another hart meanwhile (so that no copy may go to it, nor to a sleeper
+// sharing its leaf table) and must never see a new value; whether a copy
+// goes away then depends on when it runs, so only isolation is checked.
+static void give_round(int running) {
   char *base = alloc_stamped(GIVE_PAGES, 3);
   int go[2], ready[2];
   CHECK(pipe(go) == 0 && pipe(ready) == 0);
-  for (int k = 0; k < 3; k++) {
+  for (int k = 0; k < 2; k++) {
     if (xfork() == 0) {
       close(go[1]);
       close(ready[0]);
-      if (k < 2) { // sleeps: the copies can come to it
+      if (k == 0 || !running) { // sleeps: the copies can come to it
         send_byte(ready[1]);
         recv_byte(go[0]);
         expect_pages("a sleeping sharer", base, GIVE_PAGES, gen_three);
@@ -482,25 +485,30 @@ static void give_round(void) {
   for (int i = 0; i < GIVE_PAGES; i++)
     stamp(base, i, 4);
   expect_pages("the writer", base, GIVE_PAGES, gen_four);
-  for (int k = 0; k < 3; k++)
+  for (int k = 0; k < 2; k++)
     send_byte(go[1]);
   close(go[1]);
-  for (int k = 0; k < 3; k++) {
+  for (int k = 0; k < 2; k++) {
     int status;
     if (wait(&status) < 0 || status != 0)
       fail("a sharer saw the writer's data, or failed (status %d)", status);
   }
 }
 
-static void t_give_copy_away(char *name) {
+static uint64 gives(void) {
   static struct memstat m;
-  CHECK(memstat(&m) == 0);
-  uint64 gives = m.cow_gives;
-  give_round();
-  give_round();
-  CHECK(memstat(&m) == 0);
-  if (m.cow_gives == gives)
+  if (memstat(&m) < 0)
+    fail("memstat failed");
+  return m.cow_gives;
+}
+
+static void t_give_copy_away(char *name) {
+  uint64 before = gives();
+  give_round(0);
+  if (gives() == before)
     fail("no copy was given to the sleeping sharers");
+  give_round(1);
+  give_round(1);
 }
 
 // ---------------------------------------------------------------- no memory

@@ -64,6 +64,8 @@ struct scan {
   uint32 *doomed; // frames to release after the next TLB flush
   int ndoomed;
   int resident; // valid user PTEs seen by the protect pass
+  short slot[512]; // merge_leaf's remaps for one leaf table: PTE index
+  void *keep[512]; // ... and the frame it is to map
   int merges;
   int freed;
 };
@@ -150,21 +152,25 @@ static void release_doomed(struct scan *s) {
   s->ndoomed = 0;
 }
 
-// Switch pte from frame f to the identical frame keep.
+// Switch the PTEs of a leaf table to identical frames: leaf[slot[k]] from
+// its frame to keep[k]. One reverse-map lock for the whole table: under
+// QEMU a lock round trip costs as much as much of a page's other work.
 // The scan may change the flags of frames in use: only frame.c touches
 // them otherwise, when the frame is allocated or freed.
-static void remap(struct scan *s, pte_t *pte, void *f, void *keep) {
-  kretain(keep);
-  frame_set(frame_of(keep), FRAME_MERGED);
+static void remap(struct scan *s, pte_t *leaf, short *slot, void **keep, int n) {
   rmap_lock();
-  rmap_del_locked(f, pte);
-  *pte = PA2PTE(KVA2PA(keep)) | PTE_FLAGS(*pte);
-  rmap_add_locked(keep, pte);
+  for (int k = 0; k < n; k++) {
+    pte_t *pte = &leaf[slot[k]];
+    void *f = PA2KVA(PTE2PA(*pte));
+    kretain(keep[k]);
+    frame_set(frame_of(keep[k]), FRAME_MERGED);
+    rmap_del_locked(f, pte);
+    *pte = PA2PTE(KVA2PA(keep[k])) | PTE_FLAGS(*pte);
+    rmap_add_locked(keep[k], pte);
+    s->doomed[s->ndoomed++] = frame_number(frame_of(f)); // the PTE's reference
+  }
   rmap_unlock();
-  if (s->ndoomed == DOOMED_MAX)
-    release_doomed(s);
-  s->doomed[s->ndoomed++] = frame_number(frame_of(f)); // the PTE's reference
-  s->merges++;
+  s->merges += n;
 }
 
 // ---------------------------------------------------------------- passes
@@ -188,24 +194,32 @@ static int is_zero(uint64 *w) {
   return 1;
 }
 
+// The frame the page of frame f is to share, or f itself.
+static void *keeper(struct scan *s, void *f) {
+  if (s->scope == DEDUP_ZERO)
+    return is_zero(f) ? zero_frame : f;
+  uint64 hash = page_hash(f);
+  return hash == zero_hash && is_zero(f) ? zero_frame : find_or_insert(s, f, hash);
+}
+
 static int merge_leaf(pte_t *leaf, uint64 va, void *arg) {
   struct scan *s = arg;
+  short *slot = s->slot;
+  void **keep = s->keep;
+  int n = 0;
+  if (s->ndoomed > DOOMED_MAX - 512)
+    release_doomed(s); // room for this whole table
   for (int i = 0; i < 512; i++) {
     if (!(leaf[i] & PTE_V))
       continue;
     void *f = PA2KVA(PTE2PA(leaf[i]));
     if (f == zero_frame || frame_has(frame_of(f), FRAME_SEEN))
       continue; // already kept: another mapping of it was hashed before
-    void *keep;
-    if (s->scope == DEDUP_ZERO) {
-      keep = is_zero(f) ? zero_frame : f;
-    } else {
-      uint64 hash = page_hash(f);
-      keep = hash == zero_hash && is_zero(f) ? zero_frame : find_or_insert(s, f, hash);
-    }
-    if (keep != f)
-      remap(s, &leaf[i], f, keep);
+    if ((keep[n] = keeper(s, f)) != f)
+      slot[n++] = i;
   }
+  if (n > 0)
+    remap(s, leaf, slot, keep, n);
   return 0;
 }
 
@@ -260,7 +274,7 @@ void dedup_init(void) {
 // get the memory it needs.
 int dedup_scan(void) {
   // Scans are serialized by proc[0].vmlock, the first lock each takes:
-  // holding them all, the scan owns s (1 KiB: too big for the kernel stack).
+  // holding them all, the scan owns s (6 KiB: too big for the kernel stack).
   static struct scan s;
   int r = -1;
   for (struct proc *p = proc; p < &proc[NPROC]; p++)

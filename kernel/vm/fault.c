@@ -85,26 +85,29 @@ static int sole_user(void *old) {
 }
 
 // The address spaces that see the PTE slots mapping old, other than pte,
-// and how many such slots there are. Caller holds rmap_lock.
-static uint64 other_sharers(void *old, pte_t *pte, int *slots) {
-  uint64 mask = 0;
+// into *mask, and how many such slots there are. Returns -1 if one is in a
+// leaf table being built or freed (rmap.c): then leave them alone. Caller
+// holds rmap_lock.
+static int other_sharers(void *old, pte_t *pte, uint64 *mask, int *slots) {
   ptslot mine = ptslot_of(pte);
+  *mask = 0;
   *slots = 0;
   for (ptslot s = rmap_first(old); s != NO_PTSLOT; s = rmap_next(s)) {
     if (s == mine)
       continue;
     (*slots)++;
-    mask |= rmap_sharers((pagetable_t)PGROUNDDOWN((uint64)ptslot_pte(s)));
+    if (rmap_sharers((pagetable_t)PGROUNDDOWN((uint64)ptslot_pte(s)), mask) < 0)
+      return -1;
   }
-  return mask;
+  return 0;
 }
 
 // Can the copy go to the others? Every reference to old is a mapping (no
 // swap cache, zero frame or pin), none of them is ours, and no address
 // space that sees one of them is running. Caller holds rmap_lock.
 static int others_can_take(struct proc *p, pte_t *pte, void *old, uint64 *sharers, int *slots) {
-  *sharers = other_sharers(old, pte, slots);
-  return *slots > 0 && frame_refs(old) == (uint32)*slots + 1 &&
+  return other_sharers(old, pte, sharers, slots) == 0 && *slots > 0 &&
+         frame_refs(old) == (uint32)*slots + 1 &&
          !(*sharers & (1UL << (p - proc))) && !(*sharers & running_procs());
 }
 

@@ -69,6 +69,7 @@ struct batch {
 struct look {
   int n;          // PTEs mapping it
   int young;      // one of them had the accessed bit
+  int unowned;    // one is in a leaf table being built or freed (rmap.c)
   uint64 sharers; // address spaces that see those PTEs
 };
 
@@ -87,7 +88,7 @@ void *upage_alloc(void) {
 }
 
 static void look_at(void *kva, struct look *l, int clear_accessed) {
-  *l = (struct look){0, 0, 0};
+  *l = (struct look){0, 0, 0, 0};
   for (ptslot s = rmap_first(kva); s != NO_PTSLOT; s = rmap_next(s)) {
     pte_t *pte = ptslot_pte(s);
     l->n++;
@@ -95,7 +96,8 @@ static void look_at(void *kva, struct look *l, int clear_accessed) {
       __atomic_fetch_and(pte, ~PTE_A, __ATOMIC_RELAXED); // the hardware may set D meanwhile
       l->young = 1;
     }
-    l->sharers |= rmap_sharers((pagetable_t)PGROUNDDOWN((uint64)pte));
+    if (rmap_sharers((pagetable_t)PGROUNDDOWN((uint64)pte), &l->sharers) < 0)
+      l->unowned = 1;
   }
 }
 
@@ -109,7 +111,7 @@ static int only_mapped(struct frame *f, struct look *l, int pinned) {
 // Pin f (a reference of ours, so it cannot be freed) and mark it
 // FRAME_BUSY, if it is a candidate. Caller holds rmap_lock.
 static int claim(struct frame *f, struct look *l) {
-  if (!frame_has(f, FRAME_USER) || !frame_tryretain(f))
+  if (l->unowned || !frame_has(f, FRAME_USER) || !frame_tryretain(f))
     return 0;
   if (!(__atomic_fetch_or(&f->flags, FRAME_BUSY, __ATOMIC_ACQ_REL) & FRAME_BUSY)) {
     if (frame_has(f, FRAME_USER) && only_mapped(f, l, 1))
@@ -129,7 +131,8 @@ static void unclaim(struct frame *f) {
 // The page at pte (in a leaf table) went to swap: every address space
 // sharing the table has one page fewer resident and one more on swap.
 static void account_swapout(pte_t *pte) {
-  uint64 m = rmap_sharers((pagetable_t)PGROUNDDOWN((uint64)pte));
+  uint64 m = 0;
+  rmap_sharers((pagetable_t)PGROUNDDOWN((uint64)pte), &m); // owned: unmap_victim checked
   for (int i = 0; i < NPROC; i++) {
     if (m >> i & 1) {
       proc[i].rss--;
@@ -162,7 +165,7 @@ static int unmap_victim(struct frame *f, struct batch *b) {
   struct look l;
   rmap_lock();
   look_at(kva, &l, 0);
-  if (!only_mapped(f, &l, 1) || !vm_holds_procs(l.sharers)) {
+  if (l.unowned || !only_mapped(f, &l, 1) || !vm_holds_procs(l.sharers)) {
     rmap_unlock();
     b->contended = 1;
     return 0;
@@ -203,6 +206,8 @@ static void take_victim(struct frame *f, struct batch *b) {
   rmap_unlock();
   if (l.young)
     b->young = reclaim.cleared = 1;
+  if (l.unowned)
+    b->contended = 1; // its table is being built or freed: later
   if (!claimed)
     return;
   uint64 taken;

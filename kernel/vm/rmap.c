@@ -140,16 +140,24 @@ int rmap_count(void *kva) {
 }
 
 // The processes sharing a leaf table, as a bit mask of proc[] indexes
-// (NPROC is 64): the owners of the level-1 tables naming it. Caller holds
+// (NPROC is 64), added to *mask: the owners of the level-1 tables naming
+// it. Returns 0, or -1 if no level-1 entry names the table. Caller holds
 // rmap_lock.
-uint64 rmap_sharers(pagetable_t leaf) {
+//
+// A leaf table that no level-1 entry names is being built (a copy not yet
+// linked in) or freed (its last sharer let it go and is releasing its
+// pages): its PTEs belong to whoever does that, under a vmlock nobody else
+// can know to take, so whoever meets one (reclaim, a COW fault giving its
+// copy away) must leave the frame alone.
+int rmap_sharers(pagetable_t leaf, uint64 *mask) {
   _Static_assert(NPROC <= 64, "a process mask is one uint64");
-  uint64 mask = 0;
+  if (frame_of(leaf)->rmap == NO_PTSLOT)
+    return -1;
   for (ptslot s = rmap_first(leaf); s != NO_PTSLOT; s = rmap_next(s)) {
     uint32 owner = frames[s >> 9].owner;
     if (owner == 0 || owner > NPROC)
       panic("rmap_sharers: level-1 table without an owner");
-    mask |= 1UL << (owner - 1);
+    *mask |= 1UL << (owner - 1);
   }
-  return mask;
+  return 0;
 }

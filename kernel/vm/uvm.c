@@ -239,30 +239,51 @@ static pagetable_t copy_leaf(pagetable_t leaf) {
 // Returns 0, or -1 if memory ran out (new then holds part of it; uvmfree
 // releases that correctly, and the PTEs of old already downgraded stay
 // COW, their flush recorded by share_leaf).
+// Share every leaf table of old_mid through new_mid (fork's usual way):
+// one reverse-map lock for all of them.
+static void share_mid(pagetable_t old_mid, pagetable_t new_mid) {
+  for (int i1 = 0; i1 < 512; i1++)
+    if (old_mid[i1] & PTE_V)
+      share_leaf(pte_table(old_mid[i1]));
+  rmap_lock();
+  for (int i1 = 0; i1 < 512; i1++) {
+    if (!(old_mid[i1] & PTE_V))
+      continue;
+    pagetable_t leaf = pte_table(old_mid[i1]);
+    kretain(leaf);
+    new_mid[i1] = old_mid[i1];
+    rmap_add_locked(leaf, &new_mid[i1]);
+  }
+  rmap_unlock();
+}
+
+// Copy every leaf table of old_mid into new_mid (VMCTL_FORK_COPY).
+// Returns 0, or -1 if memory ran out.
+static int copy_mid(pagetable_t old_mid, pagetable_t new_mid) {
+  for (int i1 = 0; i1 < 512; i1++) {
+    if (!(old_mid[i1] & PTE_V))
+      continue;
+    pagetable_t leaf = copy_leaf(pte_table(old_mid[i1]));
+    if (leaf == 0)
+      return -1;
+    new_mid[i1] = PA2PTE(KVA2PA(leaf)) | PTE_V;
+    rmap_add(leaf, &new_mid[i1]);
+  }
+  return 0;
+}
+
 int uvmcopy(pagetable_t old, pagetable_t new, int eager) {
   for (int i2 = 0; i2 < 256; i2++) {
     if (!(old[i2] & PTE_V))
       continue;
-    pagetable_t old_mid = pte_table(old[i2]);
     pagetable_t new_mid = ptpage_alloc(1, frame_of(new)->owner);
     if (new_mid == 0)
       return -1;
     new[i2] = PA2PTE(KVA2PA(new_mid)) | PTE_V;
-    for (int i1 = 0; i1 < 512; i1++) {
-      if (!(old_mid[i1] & PTE_V))
-        continue;
-      pagetable_t leaf = pte_table(old_mid[i1]);
-      if (eager) {
-        leaf = copy_leaf(leaf);
-        if (leaf == 0)
-          return -1;
-      } else {
-        share_leaf(leaf);
-        kretain(leaf);
-      }
-      new_mid[i1] = PA2PTE(KVA2PA(leaf)) | PTE_V;
-      rmap_add(leaf, &new_mid[i1]);
-    }
+    if (!eager)
+      share_mid(pte_table(old[i2]), new_mid);
+    else if (copy_mid(pte_table(old[i2]), new_mid) < 0)
+      return -1;
   }
   return 0;
 }

@@ -173,7 +173,7 @@ void rmap_del_locked(void *kva, pte_t *pte);
 ptslot rmap_first(void *kva);
 ptslot rmap_next(ptslot s);
 int rmap_count(void *kva);
-uint64 rmap_sharers(pagetable_t leaf);
+int rmap_sharers(pagetable_t leaf, uint64 *mask);
 void rmap_links_init(pagetable_t t);
 
 // ---------------------------------------------------------------- uvm.c

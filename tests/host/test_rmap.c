@@ -155,14 +155,19 @@ static void test_sharers(void) {
   pagetable_t leaf = target[0]; // stands for a leaf table named by tables 1 and 3
   rmap_add(leaf, &table[1][5]);
   rmap_add(leaf, &table[3][9]);
+  uint64 m = 0;
   rmap_lock();
-  uint64 m = rmap_sharers(leaf);
+  int r = rmap_sharers(leaf, &m);
   rmap_unlock();
-  CHECK(m == ((1UL << 1) | (1UL << 3)), "sharers mask %lx", (unsigned long)m);
+  CHECK(r == 0 && m == ((1UL << 1) | (1UL << 3)), "sharers mask %lx", (unsigned long)m);
+  pagetable_t nobody = target[1]; // a leaf table no level-1 entry names
+  rmap_lock();
+  CHECK(rmap_sharers(nobody, &m) == -1, "a table nobody names has sharers");
+  rmap_unlock();
   frame_of(table[0])->owner = 0;
   rmap_add(leaf, &table[0][1]);
   rmap_lock();
-  CHECK(PANICS(rmap_sharers(leaf)), "a table without an owner did not panic");
+  CHECK(PANICS(rmap_sharers(leaf, &m)), "a level-1 table without an owner did not panic");
   rmap_unlock();
   result("sharers", ok);
 }

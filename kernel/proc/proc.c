@@ -293,18 +293,22 @@ void setkilled(struct proc *p) {
   release(&p->lock);
 }
 
-// ^P on the console: each process with its resident and swapped pages.
-// It runs from the console's interrupt, so it takes no lock and may print
-// a stale value.
+// ^P on the console: each process with its resident, shared and swapped
+// pages. It runs from the console's interrupt, so it takes no sleep lock:
+// resident and swapped are read without a lock and may be stale; shared
+// comes from the reverse map (vm_shared_pages).
 void procdump(void) {
   static const char *const what[] = {
       [UNUSED] = "free",       [USED] = "starting",   [SLEEPING] = "sleeping",
       [RUNNABLE] = "runnable", [RUNNING] = "running", [ZOMBIE] = "zombie",
   };
+  int shared[NPROC];
+  vm_shared_pages(shared);
   printf("\n");
   for (struct proc *p = proc; p < &proc[NPROC]; p++) {
     enum procstate s = __atomic_load_n(&p->state, __ATOMIC_RELAXED);
     if (s != UNUSED)
-      printf("%d %s %s rss=%d swapped=%d pages\n", p->pid, what[s], p->name, p->rss, p->swapped);
+      printf("%d %s %s rss=%d shared=%d swapped=%d pages\n", p->pid, what[s], p->name, p->rss,
+             shared[p - proc], p->swapped);
   }
 }

@@ -194,6 +194,9 @@ void vm_exec_commit(struct proc *p, pagetable_t pt, uint64 sz);
 void vm_exec_abort(struct proc *p, pagetable_t pt);
 void vm_exit(struct proc *p);
 
+// ---------------------------------------------------------------- vmquery.c
+void vm_shared_pages(int shared[NPROC]);
+
 // ---------------------------------------------------------------- fault.c
 // vmfault() results.
 #define VM_OK 0     // resolved: retry the access

@@ -171,3 +171,42 @@ uint64 sys_vmquery(void) {
   krelease(buf);
   return r;
 }
+
+// For ^P: count into shared[i] the resident pages of proc[i] whose frame
+// other PTE views map too (sharers > 1 above: another address space, a
+// leaf table shared after fork, or a second slot of the same process).
+//
+// It runs from the console's interrupt, where no vmlock can be taken, so
+// it reads the reverse map instead, under rmap_lock (a spinlock: the
+// interrupted code on this hart holds none). Every list is whole under
+// that lock, so the counts are a consistent snapshot of the reverse map,
+// which may trail a PTE being changed at that moment by one page. Leaf
+// tables that no level-1 entry names (being built or freed) count for
+// nobody. Cost: one pass over the frame table with the lock held.
+void vm_shared_pages(int shared[NPROC]) {
+  for (int i = 0; i < NPROC; i++)
+    shared[i] = 0;
+  rmap_lock();
+  for (uint32 n = 0; n < frame_count(); n++) {
+    struct frame *f = &frames[n];
+    if (!(__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & FRAME_USER))
+      continue;
+    void *kva = frame_kva(f);
+    int views = 0;
+    for (ptslot s = rmap_first(kva); s != NO_PTSLOT && views < 2; s = rmap_next(s)) {
+      uint64 mask = 0;
+      if (rmap_sharers((pagetable_t)PGROUNDDOWN((uint64)ptslot_pte(s)), &mask) == 0)
+        for (; mask; mask &= mask - 1) // one per address space
+          views++;
+    }
+    if (views < 2)
+      continue;
+    for (ptslot s = rmap_first(kva); s != NO_PTSLOT; s = rmap_next(s)) {
+      uint64 mask = 0;
+      rmap_sharers((pagetable_t)PGROUNDDOWN((uint64)ptslot_pte(s)), &mask);
+      for (int i = 0; i < NPROC; i++)
+        shared[i] += (mask >> i) & 1;
+    }
+  }
+  rmap_unlock();
+}

@@ -389,6 +389,32 @@ static void t_until_sbrk_fails(char *name) {
     fail("sbrk gave %d pages before, %d after", before, after);
 }
 
+// An eager sbrk that fails after reclaim has sent some of its own new
+// pages to swap gives all of them back and leaves the resident and swapped
+// counts right (vmaudit checks them while the process lives). Swapping is
+// off when the request starts, so the commit rule lets a request beyond
+// RAM plus swap through; it comes back on once half of RAM is taken, and
+// from then on the request waits for reclaim until swap is full.
+static void t_failed_sbrk_counts(char *name) {
+  int half = freepages() / 2;
+  CHECK(vmctl(VMCTL_SWAP, 0) == 1);
+  uint64 outs = stats()->swap_outs;
+  int pid = xfork();
+  if (pid == 0) {
+    char *p = sbrk(1 << 30);
+    int violations = vmaudit();
+    if (p != SBRK_ERROR || violations != 0)
+      fail("sbrk of 1 GiB gave %p, then vmaudit found %d violations", p, violations);
+    exit(0);
+  }
+  while (freepages() > half)
+    ; // the child is allocating
+  CHECK(vmctl(VMCTL_SWAP, 1) == 0);
+  CHECK(wait_pid(pid) == 0);
+  if (stats()->swap_outs == outs)
+    fail("no page went to swap: the request ended before swapping came back");
+}
+
 // ---------------------------------------------------------------- thrashing
 
 #define WORKERS 3
@@ -466,6 +492,7 @@ static struct test tests[] = {
     {t_ram_and_swap_full, "ram_and_swap_full", 0},
     {t_swap_off, "swap_off", 0},
     {t_until_sbrk_fails, "until_sbrk_fails", 0},
+    {t_failed_sbrk_counts, "failed_sbrk_counts", 0},
     {t_thrash_short, "thrash_5s", 0},
     {t_thrash, "thrash_60s", 1},
     {0, 0, 0},

@@ -355,15 +355,36 @@ static int can_back(uint64 npages) {
   return npages + tables + VM_RESERVE <= freepages() + swap_slots_free();
 }
 
+// Map fresh zero pages over [PGROUNDUP(sz), end) of p, counting each as
+// it is mapped: reclaim, which may run while later pages wait for memory,
+// moves an earlier one to swap and p's counts with it. On failure it
+// unmaps them again, taking from the counts whatever they have become.
+static int map_heap(struct proc *p, uint64 sz, uint64 end) {
+  for (uint64 a = PGROUNDUP(sz); a < end; a += PGSIZE) {
+    if (map_zero_page(p->pagetable, a, PTE_R | PTE_U | PTE_W) == 0) {
+      p->rss++;
+      continue;
+    }
+    struct usage gone = {0, 0};
+    // The tables these pages went into are private (mapping made them
+    // so), so unmapping allocates nothing and cannot fail.
+    if (unmap_range(p->pagetable, PGROUNDUP(sz), a, &gone) < 0)
+      panic("map_heap: cannot unmap what it mapped");
+    p->rss -= gone.resident;
+    p->swapped -= gone.swapped;
+    return -1;
+  }
+  return 0;
+}
+
 static int grow(struct proc *p, uint64 n, int lazy) {
   uint64 sz = p->sz;
   if (sz + n > TRAPFRAME)
     return -1;
   if (!lazy) {
     uint64 npages = (PGROUNDUP(sz + n) - PGROUNDUP(sz)) / PGSIZE;
-    if (!can_back(npages) || uvmalloc(p->pagetable, sz, sz + n, PTE_W) == 0)
+    if (!can_back(npages) || map_heap(p, sz, sz + n) < 0)
       return -1;
-    p->rss += npages;
   }
   p->sz = sz + n;
   return 0;
@@ -404,6 +425,8 @@ int vm_fork(struct proc *parent, struct proc *child) {
   struct proc *second = parent < child ? child : parent;
   acquiresleep(&first->vmlock);
   acquiresleep(&second->vmlock);
+  // uvmcopy never waits for memory (reclaim), so nothing moved the
+  // parent's pages meanwhile, and the child's counts are the parent's.
   int r = uvmcopy(parent->pagetable, child->pagetable, vm_fork_copy);
   if (r == 0) {
     child->sz = parent->sz;

@@ -91,9 +91,13 @@ static int table_alloc(struct scan *s) {
       s->mask = pages * SLOTS_PER_PAGE - 1;
       return 0;
     }
-    while (got > 0)
+    // Give back what this try got, leaving no freed page in the table:
+    // table_free() stops at the first empty entry, and a smaller try
+    // may not reach the entries of a larger one.
+    while (got > 0) {
       krelease(s->table[--got]);
-    s->table[0] = 0;
+      s->table[got] = 0;
+    }
   }
   return -1;
 }

@@ -112,9 +112,29 @@ void printf(char *fmt, ...) {
     release(&pr);
 }
 
+// The return addresses on the stack, innermost first, by the frame
+// pointers the kernel is compiled to keep (-fno-omit-frame-pointer): the
+// caller's frame pointer is at fp - 16 and its return address at fp - 8.
+// It stops where the chain leaves the 16 KiB above the current frame,
+// which covers any kernel or boot stack. `addr2line -e kernel/kernel`
+// turns the addresses into lines.
+static void backtrace(void) {
+  uint64 fp = r_fp(), top = fp + 16384;
+  printf("backtrace:");
+  for (int depth = 0; depth < 24 && fp % 8 == 0; depth++) {
+    uint64 ra = ((uint64 *)fp)[-1], caller = ((uint64 *)fp)[-2];
+    printf(" %p", (void *)ra);
+    if (caller <= fp || caller > top)
+      break;
+    fp = caller;
+  }
+  printf("\n");
+}
+
 void panic(char *s) {
   use_lock = 0;
   printf("panic: %s\n", s);
+  backtrace();
   panicked = 1;
   for (;;)
     __asm__ __volatile__("wfi");

@@ -134,16 +134,18 @@ static void move_others(void *old, pte_t *pte, void *copy, int slots) {
 // Give the fresh copy of old to the other sharers (the case table above).
 // Returns 0, or -1 with nothing changed if that cannot be shown safe.
 // Caller holds p->vmlock; pte is p's, in a private leaf table.
+//
+// One pass over the reverse map: while rmap_lock is held nobody can start
+// or stop mapping old, so the sharers found are the sharers, and their
+// vmlocks are tried right there. A try never waits, so taking them under
+// the spinlock inverts no lock order (vm.h); a busy one sends us back to
+// the usual path.
 static int give_copy_away(struct proc *p, pte_t *pte, void *old, void *copy) {
-  uint64 sharers, again, taken;
-  int slots, now;
+  uint64 sharers, taken = 0;
+  int slots;
   rmap_lock();
-  int ok = others_can_take(p, pte, old, &sharers, &slots);
-  rmap_unlock();
-  if (!ok || vm_trylock_procs(sharers, &taken) < 0)
-    return -1;
-  rmap_lock();
-  ok = others_can_take(p, pte, old, &again, &now) && again == sharers && now == slots;
+  int ok = others_can_take(p, pte, old, &sharers, &slots) &&
+           vm_trylock_procs(sharers, &taken) == 0;
   if (ok)
     move_others(old, pte, copy, slots);
   rmap_unlock();

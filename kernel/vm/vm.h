@@ -51,6 +51,10 @@
 //         => rmap_lock (spinlock, rmap.c)
 //           => swap.lock (spinlock, swap.c)
 //             => freelist.lock (spinlock, frame.c)
+// A try never waits, so it orders nothing: a COW fault giving its copy
+// away (fault.c) tries the sharers' vmlocks while it holds rmap_lock, and
+// ^P's count of shared pages (vmquery.c) takes rmap_lock in the console's
+// interrupt, where this hart holds no spinlock.
 // Reference counts are atomic and need no lock (see frame.c). Disk I/O to
 // the swap device happens with no spinlock held; a swap-in sleeps holding
 // the faulting process's vmlock, which is allowed (only sleep locks are

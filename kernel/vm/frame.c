@@ -160,6 +160,24 @@ int frame_tryretain(struct frame *f) {
   return 0;
 }
 
+// Pin a frame found through the frame table rather than through a mapping
+// of one's own, if it is user memory in use: a reference is added and 1
+// returned. Under the free-list lock, because a frame becomes used only
+// there: a frame seen free-then-reallocated (as a page table, say) between
+// a look at its flags and the pin cannot be mistaken for the user frame it
+// was. Once pinned it stays user memory and its reverse map stays valid.
+int frame_pin_user(struct frame *f) {
+  int pinned = 0;
+  acquire(&freelist.lock);
+  uint32 n = __atomic_load_n(&f->refs, __ATOMIC_RELAXED);
+  if (__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & FRAME_USER)
+    while (n > 0 && !pinned)
+      pinned = __atomic_compare_exchange_n(&f->refs, &n, n + 1, 0, __ATOMIC_ACQ_REL,
+                                           __ATOMIC_RELAXED);
+  release(&freelist.lock);
+  return pinned;
+}
+
 // Drop one reference and return how many are left, without freeing the
 // frame at zero: for frames whose content holds references of its own (a
 // leaf page table), which the caller releases before frame_free().

@@ -108,17 +108,16 @@ static int only_mapped(struct frame *f, struct look *l, int pinned) {
   return refs == l->n + (f->aux != NO_SLOT) + pinned;
 }
 
-// Pin f (a reference of ours, so it cannot be freed) and mark it
-// FRAME_BUSY, if it is a candidate. Caller holds rmap_lock.
+// Mark the pinned frame f FRAME_BUSY if it is a candidate. Returns 1 if
+// it did. Caller holds rmap_lock.
 static int claim(struct frame *f, struct look *l) {
-  if (l->unowned || !frame_has(f, FRAME_USER) || !frame_tryretain(f))
+  if (l->unowned)
     return 0;
   if (!(__atomic_fetch_or(&f->flags, FRAME_BUSY, __ATOMIC_ACQ_REL) & FRAME_BUSY)) {
-    if (frame_has(f, FRAME_USER) && only_mapped(f, l, 1))
+    if (only_mapped(f, l, 1))
       return 1;
     frame_clear(f, FRAME_BUSY);
   }
-  page_release(frame_kva(f)); // our pin: the last reference if all else went
   return 0;
 }
 
@@ -199,6 +198,10 @@ static void take_victim(struct frame *f, struct batch *b) {
   }
   if (b->full && f->aux == NO_SLOT)
     return; // no slot to write it to
+  // Pinned first: the reverse map of a frame freed meanwhile is gone (its
+  // free-list link lies where the list's head was).
+  if (!frame_pin_user(f))
+    return;
   struct look l;
   rmap_lock();
   look_at(kva, &l, 1);
@@ -208,8 +211,10 @@ static void take_victim(struct frame *f, struct batch *b) {
     b->young = reclaim.cleared = 1;
   if (l.unowned)
     b->contended = 1; // its table is being built or freed: later
-  if (!claimed)
+  if (!claimed) {
+    page_release(kva); // our pin: the last reference if all else went
     return;
+  }
   uint64 taken;
   if (vm_trylock_procs(l.sharers, &taken) < 0) {
     b->contended = 1;

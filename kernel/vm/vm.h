@@ -128,6 +128,7 @@ uint32 frame_refs(void *kva);
 int frame_put(void *kva);
 int frames_put(const uint32 *fnums, int n);
 uint32 frame_unref(void *kva);
+int frame_pin_user(struct frame *f);
 void frame_free(void *kva);
 int frame_is_free(struct frame *f);
 int frame_check_freelist(void);

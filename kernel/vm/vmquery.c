@@ -178,35 +178,45 @@ uint64 sys_vmquery(void) {
 //
 // It runs from the console's interrupt, where no vmlock can be taken, so
 // it reads the reverse map instead, under rmap_lock (a spinlock: the
-// interrupted code on this hart holds none). Every list is whole under
-// that lock, so the counts are a consistent snapshot of the reverse map,
-// which may trail a PTE being changed at that moment by one page. Leaf
-// tables that no level-1 entry names (being built or freed) count for
-// nobody. Cost: one pass over the frame table with the lock held.
+// interrupted code on this hart holds none). Each frame is pinned while
+// its list is read, so the counts are a snapshot of the reverse map that
+// may trail PTEs changing at that moment. Leaf tables that no level-1
+// entry names (being built or freed) count for nobody. Cost: one pass
+// over the frame table, the free-list and reverse-map locks taken per
+// user frame.
+// Add the frame kva's PTE views to shared[] if it has two or more. Caller
+// holds rmap_lock.
+static void count_sharers(void *kva, int shared[NPROC]) {
+  int views = 0;
+  for (ptslot s = rmap_first(kva); s != NO_PTSLOT && views < 2; s = rmap_next(s)) {
+    uint64 mask = 0;
+    if (rmap_sharers((pagetable_t)PGROUNDDOWN((uint64)ptslot_pte(s)), &mask) == 0)
+      for (; mask; mask &= mask - 1) // one per address space
+        views++;
+  }
+  if (views < 2)
+    return;
+  for (ptslot s = rmap_first(kva); s != NO_PTSLOT; s = rmap_next(s)) {
+    uint64 mask = 0;
+    rmap_sharers((pagetable_t)PGROUNDDOWN((uint64)ptslot_pte(s)), &mask);
+    for (int i = 0; i < NPROC; i++)
+      shared[i] += (mask >> i) & 1;
+  }
+}
+
 void vm_shared_pages(int shared[NPROC]) {
   for (int i = 0; i < NPROC; i++)
     shared[i] = 0;
-  rmap_lock();
   for (uint32 n = 0; n < frame_count(); n++) {
     struct frame *f = &frames[n];
-    if (!(__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & FRAME_USER))
+    // Pinned, so that it cannot be freed (and its reverse map with it)
+    // while we read; the pin goes after the lock.
+    if (!(__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & FRAME_USER) || !frame_pin_user(f))
       continue;
     void *kva = frame_kva(f);
-    int views = 0;
-    for (ptslot s = rmap_first(kva); s != NO_PTSLOT && views < 2; s = rmap_next(s)) {
-      uint64 mask = 0;
-      if (rmap_sharers((pagetable_t)PGROUNDDOWN((uint64)ptslot_pte(s)), &mask) == 0)
-        for (; mask; mask &= mask - 1) // one per address space
-          views++;
-    }
-    if (views < 2)
-      continue;
-    for (ptslot s = rmap_first(kva); s != NO_PTSLOT; s = rmap_next(s)) {
-      uint64 mask = 0;
-      rmap_sharers((pagetable_t)PGROUNDDOWN((uint64)ptslot_pte(s)), &mask);
-      for (int i = 0; i < NPROC; i++)
-        shared[i] += (mask >> i) & 1;
-    }
+    rmap_lock();
+    count_sharers(kva, shared);
+    rmap_unlock();
+    page_release(kva);
   }
-  rmap_unlock();
 }

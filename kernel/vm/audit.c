@@ -236,12 +236,14 @@ static void free_pages(uint32 **pages, int n) {
       krelease(pages[i]);
 }
 
-// n zeroed pages into pages[], waiting for memory as a fault would.
+// n zeroed pages into pages[], waiting for memory as a fault would. They
+// come from above the kernel's reserve (kalloc_for_user): an audit takes
+// about 100 pages, more than the reserve, and others' forks, pipes and
+// page tables must still find frames while it runs.
 static int alloc_pages(uint32 **pages, int n) {
   for (int i = 0; i < n; i++) {
-    while ((pages[i] = kalloc()) == 0)
-      if (vm_wait_for_memory() < 0)
-        return -1;
+    if ((pages[i] = kalloc_for_user()) == 0)
+      return -1;
     memset(pages[i], 0, PGSIZE);
   }
   return 0;
@@ -249,10 +251,9 @@ static int alloc_pages(uint32 **pages, int n) {
 
 int vm_audit(void) {
   _Static_assert(sizeof(struct audit) <= PGSIZE, "the audit's state fits a page");
-  struct audit *a;
-  while ((a = kalloc()) == 0)
-    if (vm_wait_for_memory() < 0)
-      return -1;
+  struct audit *a = kalloc_for_user();
+  if (a == 0)
+    return -1;
   memset(a, 0, sizeof(*a));
   int slot_pages = (swap_slots() + COUNTS_PER_PAGE - 1) / COUNTS_PER_PAGE;
   int r = -1;

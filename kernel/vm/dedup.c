@@ -78,10 +78,16 @@ static uint64 *slot(struct scan *s, uint32 i) {
   return &s->table[i / SLOTS_PER_PAGE][i % SLOTS_PER_PAGE];
 }
 
-// Room for at least twice the resident pages, or as much as memory allows.
+// Room for at least twice the resident pages, or as much as memory allows
+// above the kernel's reserve (one page at least): the scan holds every
+// vmlock, so nobody can reclaim while it runs, and others' forks, pipes
+// and page tables must still find frames. A smaller table only means that
+// some pages find no partner this time.
 static int table_alloc(struct scan *s) {
   uint32 pages = 1;
-  while (pages < MAX_TABLE_PAGES && pages * SLOTS_PER_PAGE < 2 * (uint32)s->resident)
+  int spare = freepages() - VM_RESERVE;
+  while (pages < MAX_TABLE_PAGES && pages * SLOTS_PER_PAGE < 2 * (uint32)s->resident &&
+         2 * (int)pages <= spare)
     pages *= 2;
   for (; pages >= 1; pages /= 2) {
     uint32 got = 0;

@@ -74,7 +74,19 @@ static uint64 next(struct load *l) {
 
 static int pick(struct load *l, int n) { return next(l) % n; }
 
+// What memory looked like when a load failed: a failure for want of
+// memory (fork, dedup() or vmaudit() returning -1) reads differently with
+// RAM and swap full than with both half empty.
+static void print_memory(void) {
+  static struct memstat m;
+  if (memstat(&m) == 0)
+    printf("soak: %d of %d frames free, %d of %d swap slots used, %d cached\n",
+           (int)m.free_frames, (int)m.total_frames, (int)m.swap_slots_used, (int)m.swap_slots,
+           (int)m.swap_cached);
+}
+
 static void soak_fail(struct load *l, char *what, int at) {
+  print_memory();
   fail("seed %u load %s round %ld: %s (byte %d)", seed, l->name, l->rounds, what, at);
 }
 

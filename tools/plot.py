@@ -25,7 +25,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # One panel of a figure: its title, axis labels and the series it draws,
 # each as (series name, label, line style).
-Panel = namedtuple("Panel", "title xlabel ylabel series logx logy")
+# xnames, if given, names the x values (a category axis) instead of
+# numbering them; goal, if given, is drawn as a horizontal line (y).
+Panel = namedtuple("Panel", "title xlabel ylabel series logx logy xnames goal",
+                   defaults=(None, None))
 Figure = namedtuple("Figure", "path title panels")
 
 EAGER, COW_WRITTEN, COW_SAME = "o-", "s--", "^:"
@@ -35,12 +38,16 @@ FORK_SERIES = [("eager", "eager copy (as xv6)", EAGER),
                ("cow_unchanged", "COW, heap unchanged", COW_SAME)]
 
 FIGURES = [
-    Figure("docs/bench-swap.png",
-           "bench_swap: a 16 MiB hot set read between chunks of a 200 MiB cold stream", [
-               Panel("hot-set pages read back from swap per pass",
-                     "cold stream so far (MiB)", "refaults (per mille of the hot set)",
+    Figure("docs/bench-swap.png", "bench_swap", [
+               Panel("throughput: 1.5 x RAM touched in order, and a file",
+                     "", "KiB/s",
+                     [("swap.rate_swap", "swap (out, then in)", EAGER),
+                      ("swap.rate_file", "file (write, then read)", COW_WRITTEN)],
+                     False, True, {1: "writing", 2: "reading"}),
+               Panel("16 MiB hot set read between 2 MiB chunks of a cold stream",
+                     "cold stream so far (MiB)", "hot-set refaults (per mille)",
                      [("swap.hot_refaults", "clock (second chance)", EAGER)],
-                     False, False),
+                     False, False, None, 50),
            ]),
     Figure("docs/bench-fork.png",
            "bench_cow: fork time against process size (median of 7)", [
@@ -94,12 +101,19 @@ def draw_panel(ax, panel, results):
     if panel.logx:
         ax.set_xscale("log", base=2)
         ax.xaxis.set_minor_locator(ticker.NullLocator())
-    ax.set_xticks(sorted(xs))  # the sizes measured, as plain numbers
-    ax.xaxis.set_major_formatter(ticker.FormatStrFormatter("%g"))
+    if panel.xnames:
+        ax.set_xticks(sorted(panel.xnames))
+        ax.set_xticklabels([panel.xnames[x] for x in sorted(panel.xnames)])
+        ax.set_xlim(min(panel.xnames) - 0.5, max(panel.xnames) + 0.5)
+    elif len(xs) <= 12:
+        ax.set_xticks(sorted(xs))  # the sizes measured, as plain numbers
+        ax.xaxis.set_major_formatter(ticker.FormatStrFormatter("%g"))
+    if panel.goal is not None:
+        ax.axhline(panel.goal, color="gray", linestyle="--", label="goal")
     if panel.logy:
         ax.set_yscale("log")
     else:
-        ax.set_ylim(bottom=0)
+        ax.set_ylim(bottom=0, top=max(ax.get_ylim()[1], 1.2 * (panel.goal or 0)))
     ax.grid(True, which="both", alpha=0.3)
     if xs:
         ax.legend(fontsize=8)

@@ -110,11 +110,18 @@ static void throughput(void) {
   sbrk(-n * PGSIZE);
   printf("working set %d MiB (1.5 x free memory), touched sequentially\n", n / 256);
   printf("%-34s %10s %11s %13s\n", "", "moved", "time", "throughput");
+  uint64 write_us = file_write(FILE_TOTAL), read_us = file_read(FILE_TOTAL);
   print_rate("swap-out (first pass, writes)", out_bytes, out_us);
-  print_rate("file write", FILE_TOTAL, file_write(FILE_TOTAL));
+  print_rate("file write", FILE_TOTAL, write_us);
   print_rate("swap-in (second pass, reads)", in_bytes, in_us);
-  print_rate("file read", FILE_TOTAL, file_read(FILE_TOTAL));
+  print_rate("file read", FILE_TOTAL, read_us);
   unlink("bench_swap.tmp");
+  // Points for the plot: x 1 is writing (swap-out), x 2 reading (swap-in),
+  // y in KiB/s.
+  printf("data swap.rate_swap 1 %d\n", (int)(out_us ? out_bytes * 1000000 / 1024 / out_us : 0));
+  printf("data swap.rate_swap 2 %d\n", (int)(in_us ? in_bytes * 1000000 / 1024 / in_us : 0));
+  printf("data swap.rate_file 1 %d\n", (int)((uint64)FILE_TOTAL * 1000000 / 1024 / write_us));
+  printf("data swap.rate_file 2 %d\n", (int)((uint64)FILE_TOTAL * 1000000 / 1024 / read_us));
 }
 
 // Refaults of the hot set per pass once the cold stream has filled RAM.

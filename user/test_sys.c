@@ -1490,13 +1490,17 @@ static void t_freepages(char *tn) {
   int f0 = freepages(), total = (PHYSTOP - KERNBASE) / PGSIZE;
   if (f0 <= 100 || f0 >= total)
     fail("freepages() = %d of %d frames", f0, total);
+  // Other processes (init reaping an earlier test's orphans) may free or
+  // take a frame or two meanwhile: SLACK of them are not counted against
+  // us, which still tells 100 frames from none.
+  enum { SLACK = 4 };
   char *p = sbrk(100 * PGSIZE);
   memset(p, 1, 100 * PGSIZE);
   int f1 = freepages();
-  if (f1 > f0 - 100)
+  if (f1 > f0 - 100 + SLACK)
     fail("100 pages took %d frames", f0 - f1);
   sbrk(-100 * PGSIZE);
-  if (freepages() < f1 + 100)
+  if (freepages() < f1 + 100 - SLACK)
     fail("freeing 100 pages gave back %d frames", freepages() - f1);
 }
 

@@ -149,17 +149,6 @@ void kretain(void *kva) {
     panic("kretain: frame is not in use");
 }
 
-// Add a reference unless the count is already 0 (the frame is being
-// freed). Returns 1 if it did. For the reclaimer, which finds frames
-// through the frame table rather than through a mapping of its own.
-int frame_tryretain(struct frame *f) {
-  uint32 n = __atomic_load_n(&f->refs, __ATOMIC_RELAXED);
-  while (n > 0)
-    if (__atomic_compare_exchange_n(&f->refs, &n, n + 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
-      return 1;
-  return 0;
-}
-
 // Pin a frame found through the frame table rather than through a mapping
 // of one's own, if it is user memory in use: a reference is added and 1
 // returned. Under the free-list lock, because a frame becomes used only

@@ -136,7 +136,6 @@ void frame_fail_after(int n);
 void frame_set(struct frame *f, int flag);
 void frame_clear(struct frame *f, int flag);
 int frame_has(struct frame *f, int flag);
-int frame_tryretain(struct frame *f);
 
 // ---------------------------------------------------------------- pagetable.c
 extern pagetable_t kernel_pagetable;

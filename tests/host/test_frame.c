@@ -134,17 +134,20 @@ static void test_misuse_panics(void) {
   result("misuse_panics", ok);
 }
 
-// frame_tryretain adds a reference only to a frame in use; the flags of a
-// frame in use change atomically; VMCTL_FAIL_ALLOC's countdown fails
+// frame_pin_user adds a reference only to a user frame in use; the flags
+// of a frame in use change atomically; VMCTL_FAIL_ALLOC's countdown fails
 // exactly the n-th allocation, once.
-static void test_tryretain_flags_failure(void) {
+static void test_pin_flags_failure(void) {
   int ok = 1;
   fresh_table();
   char *a = frame_alloc(FRAME_USER);
-  CHECK(frame_tryretain(frame_of(a)) && frame_refs(a) == 2, "tryretain of a used frame");
+  CHECK(frame_pin_user(frame_of(a)) && frame_refs(a) == 2, "pin of a used user frame");
   krelease(a);
   krelease(a);
-  CHECK(!frame_tryretain(frame_of(a)), "tryretain of a free frame succeeded");
+  CHECK(!frame_pin_user(frame_of(a)), "pin of a free frame succeeded");
+  char *k = kalloc();
+  CHECK(!frame_pin_user(frame_of(k)) && frame_refs(k) == 1, "pin of a kernel frame succeeded");
+  krelease(k);
   a = frame_alloc(FRAME_USER);
   frame_set(frame_of(a), FRAME_BUSY);
   CHECK(frame_has(frame_of(a), FRAME_BUSY) && frame_has(frame_of(a), FRAME_USER), "set");
@@ -158,7 +161,7 @@ static void test_tryretain_flags_failure(void) {
   krelease(y);
   krelease(w);
   CHECK(freepages() == ARENA_FRAMES - RESERVED, "frames lost");
-  result("tryretain_flags_failure", ok);
+  result("pin_flags_failure", ok);
 }
 
 // Threads share frames and retain/release them concurrently, as COW
@@ -206,7 +209,7 @@ int main(void) {
   test_unref_free();
   test_exhaustion();
   test_misuse_panics();
-  test_tryretain_flags_failure();
+  test_pin_flags_failure();
   test_concurrent_refs();
   free(arena);
   return failures != 0;
